@@ -1,0 +1,1 @@
+"""passnum: an open-source platform for the pass numérique."""

@@ -1,0 +1,23 @@
+from ninja import NinjaAPI
+
+from passnum.api import orders, places, redemptions
+from passnum.api.auth import TokenAuth
+from passnum.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="passnum API",
+    version="1",
+    description=(
+        "API JSON de passnum. Chaque requête agit au nom de l'organisation du jeton "
+        "(`Authorization: Bearer pn_…`) et ne voit que ses données. Montants en centimes. "
+        'Erreurs : `{"error": {"code", "message", "details"}}`, code stable, message en '
+        "français ou en anglais (`Accept-Language: en`)."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("", redemptions.router)
+api.add_router("", orders.router)
+api.add_router("", places.router)

@@ -1,0 +1,96 @@
+from django.http import HttpRequest
+from ninja import Router
+
+from passnum.api.auth import acting_of
+from passnum.api.schemas import CountOut, Error, OrderIn, OrderOut, SerialRangeIn
+from passnum.orders import selectors
+from passnum.orders.models import Order
+from passnum.orders.services import UsageRules, create_order
+from passnum.passes.services import block_passes, unblock_passes
+
+router = Router(tags=["Commandes et pass"])
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error}
+
+
+def order_out(order: Order) -> dict:
+    return {
+        "id": order.pk,
+        "reference": order.reference,
+        "sponsor": order.sponsor.name,
+        "label": order.label,
+        "status": order.status,
+        "quantity": order.quantity,
+        "booklet_size": order.booklet_size,
+        "face_value_cents": order.face_value_cents,
+        "face_total_cents": order.face_total_cents,
+        "upstream_fee_cents": order.upstream_fee_cents,
+        "upstream_vat_cents": order.upstream_vat_cents,
+        "total_due_cents": order.total_due_cents,
+        "valid_until": order.valid_until,
+        "expires_on": order.expires_on,
+        "issued": order.issued_at is not None,
+        "rules": {
+            "communes": order.perimeter_communes,
+            "epcis": order.perimeter_epcis,
+            "departements": order.perimeter_departements,
+            "regions": order.perimeter_regions,
+            "place_types": order.allowed_place_types,
+            "families": order.allowed_families,
+            "services": order.allowed_services,
+            "usable_from": order.usable_from,
+            "usable_until": order.usable_until,
+            "target_publics": order.target_publics,
+        },
+    }
+
+
+@router.get("/orders", response={200: list[OrderOut], **ERRORS}, summary="Mes commandes")
+def list_orders(request: HttpRequest, limit: int = 50, offset: int = 0):
+    limit = max(1, min(limit, 200))
+    orders = selectors.orders_visible_to(acting=acting_of(request))[offset : offset + limit]
+    return [order_out(order) for order in orders]
+
+
+@router.get("/orders/{order_id}", response={200: OrderOut, **ERRORS}, summary="Une commande")
+def get_order(request: HttpRequest, order_id: int):
+    return order_out(selectors.order_for(acting=acting_of(request), order_id=order_id))
+
+
+@router.post("/orders", response={201: OrderOut, **ERRORS}, summary="Commander des pass")
+def post_order(request: HttpRequest, payload: OrderIn):
+    """A sponsor orders passes; the answer is the quote (amounts in cents, fees and VAT)."""
+    rules = UsageRules(**payload.rules.dict())
+    order = create_order(
+        acting=acting_of(request),
+        quantity=payload.quantity,
+        booklet_size=payload.booklet_size,
+        face_value_cents=payload.face_value_cents,
+        valid_until=payload.valid_until,
+        rules=rules,
+        label=payload.label,
+    )
+    return 201, order_out(order)
+
+
+@router.post(
+    "/passes/block", response={200: CountOut, **ERRORS}, summary="Bloquer des pass perdus ou volés"
+)
+def block(request: HttpRequest, payload: SerialRangeIn):
+    count = block_passes(
+        acting=acting_of(request),
+        serial_first=payload.serial_first,
+        serial_last=payload.serial_last,
+        reason=payload.reason,
+    )
+    return {"count": count}
+
+
+@router.post("/passes/unblock", response={200: CountOut, **ERRORS}, summary="Débloquer des pass")
+def unblock(request: HttpRequest, payload: SerialRangeIn):
+    count = unblock_passes(
+        acting=acting_of(request),
+        serial_first=payload.serial_first,
+        serial_last=payload.serial_last,
+        reason=payload.reason,
+    )
+    return {"count": count}

@@ -1,0 +1,116 @@
+import datetime
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import Header, Router
+
+from passnum.api.auth import acting_of
+from passnum.api.schemas import Error, PassOut, RedeemedPass, RedemptionIn, RedemptionOut
+from passnum.catalogue.selectors import get_service
+from passnum.passes import codes as pass_codes
+from passnum.places.selectors import place_of
+from passnum.redemptions import selectors
+from passnum.redemptions.models import Redemption
+from passnum.redemptions.services import redeem_passes, undo_redemption
+
+router = Router(tags=["Utilisation des pass"])
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+
+
+def redemption_out(redemption: Redemption) -> dict:
+    return {
+        "id": redemption.pk,
+        "place_id": redemption.place_id,
+        "service": redemption.service.code,
+        "price_cents": redemption.price_cents,
+        "amount_cents": redemption.amount_cents,
+        "complement_cents": redemption.complement_cents,
+        "created_at": redemption.created_at,
+        "undo_until": redemption.created_at
+        + datetime.timedelta(minutes=settings.PASSNUM_UNDO_MINUTES),
+        "undone_at": redemption.undone_at,
+        "passes": [
+            RedeemedPass(code=pass_codes.display(code), serial=serial, face_value_cents=face)
+            for code, serial, face in selectors.passes_of(redemption)
+        ],
+    }
+
+
+@router.get("/passes/{code}", response={200: PassOut, **ERRORS}, summary="Vérifier un pass")
+def get_pass(
+    request: HttpRequest, code: str, place_id: int | None = None, service: str | None = None
+):
+    """What a place may know before redeeming: state, value, validity, and — given a place and
+    a service — whether every rule allows it here, with the reasons if not."""
+    acting = acting_of(request)
+    place = place_of(acting=acting, place_id=place_id) if place_id is not None else None
+    service_obj = get_service(code=service) if service else None
+    check = selectors.check_pass(acting=acting, raw_code=code, place=place, service=service_obj)
+    return {
+        "code": pass_codes.display(check.code),
+        "known": check.known,
+        "status": check.status,
+        "face_value_cents": check.face_value_cents,
+        "expires_on": check.expires_on,
+        "usable": check.usable,
+        "refusals": [{"code": r.code, "message": r.message} for r in check.refusals],
+    }
+
+
+@router.post("/redemptions", response={201: RedemptionOut, **ERRORS}, summary="Payer avec des pass")
+def create_redemption(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: RedemptionIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+):
+    """All or nothing: every pass is redeemed, or none and each refusal is explained.
+
+    Send an `Idempotency-Key` header (a UUID per payment) to retry safely: the same key and
+    request return the first answer, with `Idempotent-Replayed: true`."""
+    acting = acting_of(request)
+    place = place_of(acting=acting, place_id=payload.place_id)
+    service = get_service(code=payload.service)
+    result = redeem_passes(
+        acting=acting,
+        place=place,
+        service=service,
+        price_cents=payload.price_cents,
+        codes=payload.codes,
+        idempotency_key=idempotency_key,
+    )
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return 201, redemption_out(result.redemption)
+
+
+@router.get(
+    "/redemptions/{redemption_id}",
+    response={200: RedemptionOut, **ERRORS},
+    summary="Consulter une utilisation",
+)
+def get_redemption(request: HttpRequest, redemption_id: int):
+    redemption = selectors.redemption_for(acting=acting_of(request), redemption_id=redemption_id)
+    return redemption_out(redemption)
+
+
+@router.delete(
+    "/redemptions/{redemption_id}",
+    response={200: RedemptionOut, **ERRORS},
+    summary="Annuler une utilisation (dans les 15 minutes)",
+)
+def delete_redemption(request: HttpRequest, redemption_id: int):
+    acting = acting_of(request)
+    redemption = selectors.redemption_for(acting=acting, redemption_id=redemption_id)
+    return redemption_out(undo_redemption(acting=acting, redemption=redemption))
+
+
+@router.get(
+    "/redemptions",
+    response={200: list[RedemptionOut], **ERRORS},
+    summary="Utilisations de mon organisation",
+)
+def list_redemptions(request: HttpRequest, limit: int = 50, offset: int = 0):
+    limit = max(1, min(limit, 200))
+    redemptions = selectors.redemptions_of(acting=acting_of(request))[offset : offset + limit]
+    return [redemption_out(redemption) for redemption in redemptions]

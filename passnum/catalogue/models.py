@@ -1,0 +1,79 @@
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from passnum.catalogue.enums import ServiceLevel, StandardService
+
+
+class TranslatedName(models.Model):
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if translation.get_language() == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class Competence(TranslatedName):
+    """One of the 16 competences of the CRCN (Pix), e.g. 4.1 Sécuriser l'environnement numérique."""
+
+    code = models.CharField(_("code"), max_length=5, unique=True)
+    domain = models.CharField(_("domaine"), max_length=100)
+
+    class Meta:
+        verbose_name = _("compétence CRCN")
+        verbose_name_plural = _("compétences CRCN")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+class ServiceFamily(TranslatedName):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    standard_service = models.CharField(
+        _("service du standard national"), max_length=80, choices=StandardService.choices
+    )
+
+    class Meta:
+        verbose_name = _("famille de services")
+        verbose_name_plural = _("familles de services")
+        ordering = ["name"]
+
+
+class Service(TranslatedName):
+    """A service of the nomenclature (référentiel): what a pass pays for."""
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    level = models.PositiveSmallIntegerField(_("niveau"), choices=ServiceLevel.choices)
+    family = models.ForeignKey(
+        ServiceFamily, on_delete=models.PROTECT, related_name="services", verbose_name=_("famille")
+    )
+    competences = models.ManyToManyField(
+        Competence, related_name="services", verbose_name=_("compétences")
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["level", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__in=[1, 2, 3]),
+                name="service_level_1_to_3",
+                violation_error_message=_("Le niveau doit être 1, 2 ou 3."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"

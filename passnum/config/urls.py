@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from passnum.api.main import api
+from passnum.www import views
+
+admin.site.site_header = "passnum — back-office"
+admin.site.site_title = "passnum"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("connexion/", auth_views.LoginView.as_view(), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("organisation/", views.switch_organisation, name="switch_organisation"),
+    path("services/", views.services, name="services"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("backoffice/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

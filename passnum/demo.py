@@ -1,0 +1,213 @@
+"""The demo world: one organisation of each kind, two qualified places, paid and unpaid orders."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from passnum.accounts.enums import MemberRole, OrganisationKind
+from passnum.accounts.models import ApiToken, Membership, Organisation, User
+from passnum.accounts.selectors import Acting
+from passnum.accounts.services import create_organisation, digest_token
+from passnum.catalogue.models import Service
+from passnum.orders.models import Order
+from passnum.orders.services import UsageRules, create_order, record_payment
+from passnum.passes import codes as pass_codes
+from passnum.passes.enums import PassStatus
+from passnum.passes.models import Pass
+from passnum.passes.services import issue_passes
+from passnum.places.enums import PlaceType, QualificationStatus
+from passnum.places.models import Place
+from passnum.places.services import change_place_qualification, create_place
+from passnum.redemptions.services import redeem_passes
+
+DEMO_PASSWORD = "demo-passnum-2026"  # noqa: S105 (demo only, refused when DEBUG is false)
+DEMO_PROVIDER_TOKEN = "pn_demo-lieu-mediation-bordeaux-0000000000"  # noqa: S105
+
+
+@dataclass
+class DemoWorld:
+    logins: list[tuple[str, str]]
+    provider_token: str
+    sample_codes: list[str]
+
+
+PEOPLE = [
+    (
+        "operateur@demo.passnum.fr",
+        "Olivia",
+        "Opératrice",
+        OrganisationKind.OPERATOR,
+        "Opérateur passnum (démo)",
+        "Opérateur — back-office",
+    ),
+    (
+        "commanditaire@demo.passnum.fr",
+        "Sami",
+        "Commanditaire",
+        OrganisationKind.SPONSOR,
+        "Département de la Gironde (démo)",
+        "Commanditaire",
+    ),
+    (
+        "distributeur@demo.passnum.fr",
+        "Diane",
+        "Distributrice",
+        OrganisationKind.DISTRIBUTOR,
+        "CCAS de Bordeaux (démo)",
+        "Distributeur",
+    ),
+    (
+        "lieu@demo.passnum.fr",
+        "Paul",
+        "Médiateur",
+        OrganisationKind.PROVIDER,
+        "Médiation numérique Bordeaux (démo)",
+        "Lieu de médiation",
+    ),
+    (
+        "hub@demo.passnum.fr",
+        "Hélène",
+        "Hub",
+        OrganisationKind.HUB,
+        "Hub Nouvelle-Aquitaine (démo)",
+        "Hub territorial",
+    ),
+]
+
+
+def build_demo() -> DemoWorld:
+    organisations: dict[str, Organisation] = {}
+    users: dict[str, User] = {}
+    for email, first, last, kind, org_name, _role in PEOPLE:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                is_staff=kind == OrganisationKind.OPERATOR,
+                is_superuser=kind == OrganisationKind.OPERATOR,
+            )
+        organisation = Organisation.objects.filter(name=org_name).first()
+        if organisation is None:
+            organisation = create_organisation(
+                actor=user, name=org_name, kind=kind, departement="33"
+            )
+        users[kind] = user
+        organisations[kind] = organisation
+    operator = _acting(users, organisations, OrganisationKind.OPERATOR)
+    sponsor = _acting(users, organisations, OrganisationKind.SPONSOR)
+    provider = _acting(users, organisations, OrganisationKind.PROVIDER)
+    places = _places(provider=provider, operator=operator)
+    _token(provider)
+    with transaction.atomic():
+        if not Order.objects.filter(sponsor=sponsor.organisation).exists():
+            paid = create_order(acting=sponsor, quantity=200, label="Campagne d'hiver — Bordeaux")
+            issue_passes(acting=operator, order=paid)
+            record_payment(
+                acting=operator,
+                order=paid,
+                amount_cents=paid.total_due_cents,
+                reference="Mandat 2026-0042",
+            )
+            unpaid = create_order(
+                acting=sponsor,
+                quantity=100,
+                label="Jeunes 16-25 ans — Gironde",
+                rules=UsageRules(departements=["33"], target_publics=["young_16_25"]),
+            )
+            issue_passes(acting=operator, order=unpaid)
+            spent = list(Pass.objects.filter(order=paid).order_by("serial")[:2])
+            redeem_passes(
+                acting=provider,
+                place=places[0],
+                service=Service.objects.get(code=_first_service()),
+                price_cents=1500,
+                codes=[item.code for item in spent],
+            )
+    samples = Pass.objects.filter(
+        order__sponsor=sponsor.organisation, status=PassStatus.ACTIVE
+    ).order_by("serial")[:3]
+    return DemoWorld(
+        logins=[(email, role) for email, *_rest, role in PEOPLE],
+        provider_token=DEMO_PROVIDER_TOKEN,
+        sample_codes=[pass_codes.display(item.code) for item in samples],
+    )
+
+
+def _acting(users, organisations, kind) -> Acting:
+    membership = Membership.objects.get(user=users[kind], organisation=organisations[kind])
+    return Acting(user=users[kind], organisation=organisations[kind], membership=membership)
+
+
+def _places(*, provider: Acting, operator: Acting) -> list[Place]:
+    wanted = [
+        (
+            "EPN Bordeaux Bastide",
+            "12 rue de la Benauge",
+            "33100",
+            "Bordeaux",
+            "33063",
+            PlaceType.EPN,
+            Decimal("44.840000"),
+            Decimal("-0.555000"),
+        ),
+        (
+            "Fablab de Mérignac",
+            "5 avenue de l'Yser",
+            "33700",
+            "Mérignac",
+            "33281",
+            PlaceType.FABLAB,
+            Decimal("44.842000"),
+            Decimal("-0.645000"),
+        ),
+    ]
+    places = []
+    for name, address, postcode, commune, insee, kind, lat, lon in wanted:
+        place = Place.objects.filter(organisation=provider.organisation, name=name).first()
+        if place is None:
+            place = create_place(
+                actor=provider.user,
+                organisation=provider.organisation,
+                name=name,
+                address=address,
+                postcode=postcode,
+                commune_name=commune,
+                commune_code=insee,
+                epci_code="243300316",
+                departement="33",
+                region="75",
+                place_type=kind,
+                latitude=lat,
+                longitude=lon,
+            )
+            change_place_qualification(
+                actor=provider.user, place=place, to_status=QualificationStatus.SUBMITTED
+            )
+            place = change_place_qualification(
+                actor=operator.user,
+                place=place,
+                to_status=QualificationStatus.QUALIFIED,
+                reason="Dossier complet (démo)",
+            )
+        places.append(place)
+    return places
+
+
+def _token(provider: Acting) -> None:
+    digest = digest_token(DEMO_PROVIDER_TOKEN)
+    if not ApiToken.objects.filter(digest=digest).exists():
+        ApiToken.objects.create(
+            membership=provider.membership,
+            name="Démo",
+            prefix=DEMO_PROVIDER_TOKEN[:10],
+            digest=digest,
+        )
+    assert provider.membership.role == MemberRole.ADMIN
+
+
+def _first_service() -> str:
+    return Service.objects.filter(family__code="messagerie").order_by("code").first().code  # type: ignore[union-attr]

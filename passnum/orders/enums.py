@@ -1,0 +1,32 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", _("En attente de paiement")
+    PAID = "paid", _("Payée")
+    CANCELLED = "cancelled", _("Annulée")
+    CLOSED = "closed", _("Clôturée")
+
+
+ORDER_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.AWAITING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
+    OrderStatus.PAID: {OrderStatus.CLOSED},
+    OrderStatus.CANCELLED: set(),
+    OrderStatus.CLOSED: set(),
+}
+
+
+class BookletSize(models.IntegerChoices):
+    FIVE = 5, _("5 pass")
+    TEN = 10, _("10 pass")
+
+
+class TargetPublic(models.TextChoices):
+    JOB_SEEKER = "job_seeker", _("Demandeur d'emploi")
+    YOUNG = "young_16_25", _("Jeune de 16 à 25 ans")
+    SENIOR = "senior", _("Senior")
+    RSA = "rsa", _("Allocataire du RSA")
+    FAMILY = "family", _("Famille")
+    DISABILITY = "disability", _("Personne en situation de handicap")
+    ALL = "all", _("Tous publics")

@@ -1,0 +1,102 @@
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from passnum.accounts.enums import OrganisationKind
+from passnum.accounts.selectors import Acting
+from passnum.catalogue.models import Service
+from passnum.core.exceptions import NotFound
+from passnum.orders.models import Order
+from passnum.passes import codes as pass_codes
+from passnum.passes.selectors import passes_by_code
+from passnum.places.models import Place
+from passnum.redemptions import rules
+from passnum.redemptions.models import Redemption, RedemptionLine
+from passnum.redemptions.rules import Reason, Refusal
+
+
+@dataclass
+class PassCheck:
+    """What a place may know about a pass before redeeming it."""
+
+    code: str
+    known: bool
+    status: str | None = None
+    face_value_cents: int | None = None
+    expires_on: object = None
+    refusals: list[Refusal] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        return self.known and not self.refusals
+
+
+def check_pass(
+    *, acting: Acting, raw_code: str, place: Place | None = None, service: Service | None = None
+) -> PassCheck:
+    acting.require_kind(OrganisationKind.PROVIDER, OrganisationKind.OPERATOR)
+    code = pass_codes.normalise(raw_code)
+    problem = rules.code_refusal(code)
+    if problem:
+        return PassCheck(code=code, known=False, refusals=[problem])
+    item = passes_by_code([code]).get(code)
+    if item is None:
+        return PassCheck(
+            code=code,
+            known=False,
+            refusals=[Refusal(Reason.UNKNOWN_PASS, _("Ce code ne correspond à aucun pass."), code)],
+        )
+    order: Order = item.order
+    refusals = []
+    if place is not None:
+        place_problem = rules.place_refusal(place)
+        if place_problem:
+            refusals.append(place_problem)
+    problem = rules.pass_refusal(item, place=place, service=service, today=timezone.localdate())
+    if problem and problem.code == Reason.ALREADY_REDEEMED:
+        line = (
+            RedemptionLine.objects.select_related("redemption__place")
+            .filter(pass_item=item, undone=False)
+            .first()
+        )
+        if line:
+            problem = rules.already_redeemed_refusal(
+                code, when=line.redemption.created_at, place=line.redemption.place
+            )
+    if problem:
+        refusals.append(problem)
+    return PassCheck(
+        code=code,
+        known=True,
+        status=item.status,
+        face_value_cents=order.face_value_cents,
+        expires_on=order.expires_on,
+        refusals=refusals,
+    )
+
+
+def redemptions_of(*, acting: Acting) -> QuerySet[Redemption]:
+    return (
+        Redemption.objects.filter(organisation=acting.organisation)
+        .select_related("place", "service")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def redemption_for(*, acting: Acting, redemption_id: int) -> Redemption:
+    redemption = redemptions_of(acting=acting).filter(pk=redemption_id).first()
+    if redemption is None:
+        raise NotFound()
+    return redemption
+
+
+def passes_of(redemption: Redemption) -> list[tuple[str, int, int]]:
+    """(code, serial, face value) of each pass of the redemption."""
+    return [
+        (line.pass_item.code, line.pass_item.serial, line.pass_item.order.face_value_cents)
+        for line in RedemptionLine.objects.select_related("pass_item__order")
+        .filter(redemption=redemption)
+        .order_by("pass_item__serial")
+    ]

@@ -1,0 +1,297 @@
+import datetime
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from passnum.accounts.enums import OrganisationKind
+from passnum.accounts.selectors import Acting
+from passnum.catalogue.models import Service
+from passnum.core.exceptions import NotFound
+from passnum.ledger.services import post_redemption, post_redemption_undo
+from passnum.orders.models import Order
+from passnum.passes import codes as pass_codes
+from passnum.passes.enums import PassStatus
+from passnum.passes.models import Pass
+from passnum.passes.selectors import passes_by_code
+from passnum.places.models import Place
+from passnum.redemptions import rules
+from passnum.redemptions.exceptions import (
+    AlreadyUndone,
+    IdempotencyKeyReused,
+    RedemptionRefused,
+    UndoTooLate,
+)
+from passnum.redemptions.models import Redemption, RedemptionLine
+from passnum.redemptions.rules import Reason, Refusal
+
+MAX_PRICE_CENTS = 1_000_000
+RACE_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class RedemptionResult:
+    redemption: Redemption
+    replayed: bool = False
+
+
+class _LostRace(Exception):
+    """Another request took one of the passes between our check and our write."""
+
+
+def redeem_passes(
+    *,
+    acting: Acting,
+    place: Place,
+    service: Service,
+    price_cents: int,
+    codes: list[str],
+    idempotency_key: str | None = None,
+) -> RedemptionResult:
+    """Spend passes at a place for a service: every pass is taken, or none.
+
+    Each pass is checked against every rule first; the write is one conditional UPDATE
+    (`... WHERE status = 'active'`) whose row count proves no other request took a pass, backed
+    by a unique constraint on live redemption lines. The same idempotency key and request return
+    the first answer without redeeming again.
+    """
+    acting.require_kind(OrganisationKind.PROVIDER)
+    if place.organisation_id != acting.organisation.pk:
+        raise NotFound()
+    normalised = [pass_codes.normalise(raw) for raw in codes]
+    fingerprint = _fingerprint(
+        place=place, service=service, price_cents=price_cents, codes=normalised
+    )
+    if idempotency_key:
+        previous = _replay(acting=acting, key=idempotency_key, fingerprint=fingerprint)
+        if previous:
+            return previous
+    for _attempt in range(RACE_RETRIES):
+        items = _checked_passes(
+            place=place, service=service, price_cents=price_cents, codes=normalised
+        )
+        try:
+            redemption = _write(
+                acting=acting,
+                place=place,
+                service=service,
+                price_cents=price_cents,
+                items=items,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+            )
+        except (_LostRace, IntegrityError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not _is_retryable(exc):
+                raise
+            if idempotency_key:
+                previous = _replay(acting=acting, key=idempotency_key, fingerprint=fingerprint)
+                if previous:
+                    return previous
+            continue  # check again: the refusal now says who took the pass
+        return RedemptionResult(redemption=redemption)
+    raise RedemptionRefused(
+        details=[
+            Refusal(
+                Reason.ALREADY_REDEEMED,
+                _("Ces pass viennent d'être utilisés par une autre demande."),
+            ).as_detail()
+        ]
+    )
+
+
+def undo_redemption(*, acting: Acting, redemption: Redemption) -> Redemption:
+    """A place undoes its own redemption within the undo delay; the ledger is reversed."""
+    if redemption.organisation_id != acting.organisation.pk:
+        raise NotFound()
+    minutes = settings.PASSNUM_UNDO_MINUTES
+    now = timezone.now()
+    if redemption.undone_at is not None:
+        raise AlreadyUndone()
+    if now - redemption.created_at > datetime.timedelta(minutes=minutes):
+        raise UndoTooLate(minutes=minutes)
+    with transaction.atomic():
+        taken = Redemption.objects.filter(pk=redemption.pk, undone_at__isnull=True).update(
+            undone_at=now, undone_by=acting.user
+        )
+        if not taken:
+            raise AlreadyUndone()
+        lines = RedemptionLine.objects.filter(redemption=redemption)
+        pass_ids = list(lines.values_list("pass_item_id", flat=True))
+        lines.update(undone=True)
+        Pass.objects.filter(pk__in=pass_ids, status=PassStatus.REDEEMED).update(
+            status=PassStatus.ACTIVE
+        )
+        post_redemption_undo(redemption_id=redemption.pk, actor=acting.user)
+    redemption.refresh_from_db()
+    return redemption
+
+
+def _checked_passes(
+    *, place: Place, service: Service, price_cents: int, codes: list[str]
+) -> list[Pass]:
+    """The passes, if every rule holds; otherwise RedemptionRefused with every reason."""
+    refusals: list[Refusal] = []
+    if not codes:
+        refusals.append(Refusal(Reason.NO_PASSES, _("Aucun code de pass n'a été donné.")))
+    if len(codes) > settings.PASSNUM_MAX_PASSES_PER_REDEMPTION:
+        refusals.append(
+            Refusal(
+                Reason.TOO_MANY_CODES,
+                _("Au plus %(max)s pass par paiement.")
+                % {"max": settings.PASSNUM_MAX_PASSES_PER_REDEMPTION},
+            )
+        )
+    if not 0 < price_cents <= MAX_PRICE_CENTS:
+        refusals.append(
+            Refusal(
+                Reason.INVALID_PRICE,
+                _("Le prix du service doit être compris entre 0,01 € et 10 000 €."),
+            )
+        )
+    place_problem = rules.place_refusal(place)
+    if place_problem:
+        refusals.append(place_problem)
+    if refusals:
+        raise RedemptionRefused(details=[refusal.as_detail() for refusal in refusals])
+
+    well_formed: list[str] = []
+    seen: set[str] = set()
+    for code in codes:
+        problem = rules.code_refusal(code)
+        if problem:
+            refusals.append(problem)
+        elif code in seen:
+            refusals.append(
+                Refusal(Reason.DUPLICATE_CODE, _("Ce code a été saisi deux fois."), code)
+            )
+        else:
+            seen.add(code)
+            well_formed.append(code)
+    found = passes_by_code(well_formed)
+    today = timezone.localdate()
+    items: list[Pass] = []
+    redeemed: list[Pass] = []
+    for code in well_formed:
+        item = found.get(code)
+        if item is None:
+            refusals.append(
+                Refusal(
+                    Reason.UNKNOWN_PASS,
+                    _("Ce code ne correspond à aucun pass. Vérifiez la saisie."),
+                    code,
+                )
+            )
+            continue
+        problem = rules.pass_refusal(item, place=place, service=service, today=today)
+        if problem is None:
+            items.append(item)
+        elif problem.code == Reason.ALREADY_REDEEMED:
+            redeemed.append(item)
+        else:
+            refusals.append(problem)
+    refusals += _where_and_when(redeemed)
+    if not refusals:
+        too_many = rules.quantity_refusal(
+            price_cents=price_cents, faces=[item.order.face_value_cents for item in items]
+        )
+        if too_many:
+            refusals.append(too_many)
+    if refusals:
+        raise RedemptionRefused(details=[refusal.as_detail() for refusal in refusals])
+    return items
+
+
+def _where_and_when(redeemed: list[Pass]) -> list[Refusal]:
+    if not redeemed:
+        return []
+    lines = {
+        line.pass_item_id: line
+        for line in RedemptionLine.objects.select_related("redemption__place").filter(
+            pass_item__in=redeemed, undone=False
+        )
+    }
+    refusals = []
+    for item in redeemed:
+        line = lines.get(item.pk)
+        if line is None:  # undone in between: say it plainly
+            refusals.append(
+                Refusal(Reason.ALREADY_REDEEMED, _("Ce pass a déjà été utilisé."), item.code)
+            )
+        else:
+            refusals.append(
+                rules.already_redeemed_refusal(
+                    item.code, when=line.redemption.created_at, place=line.redemption.place
+                )
+            )
+    return refusals
+
+
+def _write(
+    *,
+    acting: Acting,
+    place: Place,
+    service: Service,
+    price_cents: int,
+    items: list[Pass],
+    idempotency_key: str | None,
+    fingerprint: str,
+) -> Redemption:
+    faces: dict[Order, int] = defaultdict(int)
+    for item in items:
+        faces[item.order] += item.order.face_value_cents
+    with transaction.atomic():
+        taken = Pass.objects.filter(
+            pk__in=[item.pk for item in items], status=PassStatus.ACTIVE
+        ).update(status=PassStatus.REDEEMED)
+        if taken != len(items):
+            raise _LostRace()
+        redemption = Redemption.objects.create(
+            organisation=acting.organisation,
+            place=place,
+            service=service,
+            member=acting.user,
+            price_cents=price_cents,
+            amount_cents=sum(faces.values()),
+            idempotency_key=idempotency_key or None,
+            request_fingerprint=fingerprint,
+        )
+        RedemptionLine.objects.bulk_create(
+            RedemptionLine(redemption=redemption, pass_item=item) for item in items
+        )
+        post_redemption(
+            redemption_id=redemption.pk,
+            provider_id=acting.organisation.pk,
+            departement=place.departement,
+            faces_by_order=dict(faces),
+            actor=acting.user,
+        )
+    return redemption
+
+
+def _replay(*, acting: Acting, key: str, fingerprint: str) -> RedemptionResult | None:
+    previous = Redemption.objects.filter(
+        organisation=acting.organisation, idempotency_key=key
+    ).first()
+    if previous is None:
+        return None
+    if previous.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    return RedemptionResult(redemption=previous, replayed=True)
+
+
+def _is_retryable(exc: OperationalError) -> bool:
+    """PostgreSQL deadlock or serialization failure: the other request won, check again."""
+    return getattr(exc.__cause__, "sqlstate", None) in {"40P01", "40001"}
+
+
+def _fingerprint(*, place: Place, service: Service, price_cents: int, codes: list[str]) -> str:
+    canonical = json.dumps(
+        {"place": place.pk, "service": service.code, "price": price_cents, "codes": sorted(codes)},
+        sort_keys=True,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,79 @@
+import pytest
+from django.db import connection
+from django.test import Client
+
+from passnum.accounts.enums import OrganisationKind
+from passnum.accounts.selectors import Acting
+from tests.factories import PlaceFactory, api_token_for, make_acting, make_order
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` run only when the suite runs on PostgreSQL."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (run by bin/test with DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def operator(db) -> Acting:
+    return make_acting(OrganisationKind.OPERATOR)
+
+
+@pytest.fixture
+def sponsor(db) -> Acting:
+    return make_acting(OrganisationKind.SPONSOR)
+
+
+@pytest.fixture
+def provider(db) -> Acting:
+    return make_acting(OrganisationKind.PROVIDER)
+
+
+@pytest.fixture
+def place(provider):
+    return PlaceFactory(organisation=provider.organisation)
+
+
+@pytest.fixture
+def paid_order(sponsor, operator):
+    return make_order(sponsor=sponsor, operator=operator, quantity=20)
+
+
+class ApiClient:
+    """A Django test client that sends a member's bearer token and JSON."""
+
+    def __init__(self, acting: Acting | None, language: str = "fr") -> None:
+        self.client = Client()
+        self.headers = {"Accept-Language": language}
+        if acting is not None:
+            self.headers["Authorization"] = f"Bearer {api_token_for(acting)}"
+
+    def get(self, path, **params):
+        return self.client.get(path, params, headers=self.headers)
+
+    def post(self, path, payload, headers=None):
+        return self.client.post(
+            path,
+            payload,
+            content_type="application/json",
+            headers={**self.headers, **(headers or {})},
+        )
+
+    def delete(self, path):
+        return self.client.delete(path, headers=self.headers)
+
+
+@pytest.fixture
+def api():
+    """`api(acting)` → a client acting as that member's organisation."""
+    return ApiClient
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"

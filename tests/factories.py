@@ -1,0 +1,169 @@
+"""Factories for tests. Everything that has a service is built through it, so the ledger, the
+logs and the invariants hold for test data exactly as for real data."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
+
+from passnum.accounts.enums import MemberRole, OrganisationKind
+from passnum.accounts.models import Membership, Organisation, User
+from passnum.accounts.selectors import Acting
+from passnum.accounts.services import create_api_token, create_organisation
+from passnum.catalogue.models import Service
+from passnum.orders.models import Order
+from passnum.orders.services import UsageRules, create_order, record_payment
+from passnum.passes.models import Pass
+from passnum.passes.services import issue_passes
+from passnum.places.enums import PlaceType, QualificationStatus
+from passnum.places.models import Place
+from passnum.places.services import change_place_qualification, create_place
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Martin{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.objects.create_user(password=PASSWORD, **kwargs)
+
+
+class OrganisationFactory(DjangoModelFactory):
+    """`OrganisationFactory(kind=OrganisationKind.PROVIDER)`; traits: provider, operator…"""
+
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = OrganisationKind.SPONSOR
+
+    class Params:
+        operator = factory.Trait(kind=OrganisationKind.OPERATOR)
+        sponsor = factory.Trait(kind=OrganisationKind.SPONSOR)
+        distributor = factory.Trait(kind=OrganisationKind.DISTRIBUTOR)
+        provider = factory.Trait(kind=OrganisationKind.PROVIDER)
+        hub = factory.Trait(kind=OrganisationKind.HUB)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return create_organisation(actor=None, **kwargs)
+
+
+def make_acting(
+    kind: OrganisationKind,
+    *,
+    organisation: Organisation | None = None,
+    role: MemberRole = MemberRole.ADMIN,
+) -> Acting:
+    """A new member (a new user) of `organisation` (a new one of `kind` by default)."""
+    organisation = organisation or OrganisationFactory(kind=kind)
+    user = UserFactory(is_staff=kind == OrganisationKind.OPERATOR)
+    membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+    return Acting(user=user, organisation=organisation, membership=membership)
+
+
+def api_token_for(acting: Acting) -> str:
+    return create_api_token(actor=acting.user, membership=acting.membership, name="tests").clear
+
+
+class PlaceFactory(DjangoModelFactory):
+    """A qualified place in Bordeaux (Gironde, Nouvelle-Aquitaine) unless told otherwise.
+
+    `PlaceFactory(organisation=…, qualification_status=QualificationStatus.SUBMITTED)`.
+    """
+
+    class Meta:
+        model = Place
+
+    organisation = factory.SubFactory(OrganisationFactory, kind=OrganisationKind.PROVIDER)
+    name = factory.Sequence(lambda n: f"Espace numérique {n}")
+    address = "1 place de la Victoire"
+    postcode = "33000"
+    commune_name = "Bordeaux"
+    commune_code = "33063"
+    epci_code = "243300316"
+    departement = "33"
+    region = "75"
+    place_type = PlaceType.EPN
+    latitude = Decimal("44.830000")
+    longitude = Decimal("-0.570000")
+    qualification_status = QualificationStatus.QUALIFIED
+
+    @classmethod
+    def _create(
+        cls, model_class, *args, qualification_status=QualificationStatus.QUALIFIED, **kwargs
+    ):
+        organisation = kwargs["organisation"]
+        member = Membership.objects.filter(organisation=organisation).select_related("user")
+        actor = member.first().user if member.exists() else UserFactory()
+        place = create_place(actor=actor, **kwargs)
+        path = {
+            QualificationStatus.DRAFT: [],
+            QualificationStatus.SUBMITTED: [QualificationStatus.SUBMITTED],
+            QualificationStatus.QUALIFIED: [
+                QualificationStatus.SUBMITTED,
+                QualificationStatus.QUALIFIED,
+            ],
+            QualificationStatus.SUSPENDED: [
+                QualificationStatus.SUBMITTED,
+                QualificationStatus.QUALIFIED,
+                QualificationStatus.SUSPENDED,
+            ],
+            QualificationStatus.REJECTED: [
+                QualificationStatus.SUBMITTED,
+                QualificationStatus.REJECTED,
+            ],
+        }[qualification_status]
+        for status in path:
+            place = change_place_qualification(actor=actor, place=place, to_status=status)
+        return place
+
+
+def make_order(
+    *,
+    sponsor: Acting,
+    operator: Acting,
+    quantity: int = 10,
+    paid: bool = True,
+    issued: bool = True,
+    rules: UsageRules | None = None,
+    booklet_size: int = 10,
+    face_value_cents: int | None = None,
+    valid_until: datetime.date | None = None,
+) -> Order:
+    """An order through the real services: created, issued and paid as asked."""
+    order = create_order(
+        acting=sponsor,
+        quantity=quantity,
+        booklet_size=booklet_size,
+        rules=rules,
+        face_value_cents=face_value_cents,
+        valid_until=valid_until,
+    )
+    if issued:
+        order = issue_passes(acting=operator, order=order)
+    if paid:
+        order = record_payment(acting=operator, order=order, amount_cents=order.total_due_cents)
+    return order
+
+
+def passes_of(order: Order) -> list[Pass]:
+    return list(Pass.objects.filter(order=order).order_by("serial"))
+
+
+def a_service(family: str | None = None) -> Service:
+    services = Service.objects.select_related("family").order_by("code")
+    if family:
+        services = services.filter(family__code=family)
+    service = services.first()
+    assert service is not None
+    return service
