@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -32,7 +34,7 @@ class User(AbstractUser):
     email = models.EmailField(_("adresse e-mail"), unique=True)
 
     USERNAME_FIELD = "email"  # type: ignore[misc]
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     objects = EmailUserManager()  # type: ignore[misc]
 
