@@ -4,6 +4,7 @@ from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.exceptions import InvalidToken, NotAMember, WrongOrganisationKind
 from passnum.accounts.models import ApiToken, Membership, Organisation, User
 from passnum.accounts.services import TOKEN_PREFIX, digest_token
+from passnum.core.exceptions import NotFound
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,19 @@ def memberships_of(*, user: User) -> list[Membership]:
         .filter(user=user)
         .order_by("organisation__name")
     )
+
+
+def tokens_of(*, acting: Acting) -> list[ApiToken]:
+    """The acting member's own tokens (newest first)."""
+    return list(ApiToken.objects.filter(membership=acting.membership).order_by("-created_at"))
+
+
+def token_of(*, acting: Acting, token_id: int) -> ApiToken:
+    token = (
+        ApiToken.objects.select_related("membership__organisation")
+        .filter(pk=token_id, membership=acting.membership)
+        .first()
+    )
+    if token is None:
+        raise NotFound()
+    return token

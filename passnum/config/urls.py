@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from passnum.api.main import api
-from passnum.www import views
+from passnum.www import tokens, views
 
-admin.site.site_header = "passnum — back-office"
+admin.site.site_header = _("passnum — back-office")
 admin.site.site_title = "passnum"
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisation/", views.switch_organisation, name="switch_organisation"),
     path("services/", views.services, name="services"),
+    path("jetons/", tokens.tokens, name="tokens"),
+    path("jetons/<int:token_id>/revoquer/", tokens.revoke, name="revoke_token"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("backoffice/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -72,3 +72,34 @@ def test_backoffice_is_for_operator_staff_only(operator, sponsor):
     response = logged_in(operator).get("/backoffice/catalogue/service/?all=")
     assert response.status_code == 200
     assert Service.objects.order_by("code").first().name in response.content.decode()
+
+
+def test_a_member_creates_a_token_shown_once_and_revokes_it(provider):
+    client = logged_in(provider)
+    page = client.post(reverse("tokens"), {"name": "Scanner accueil"}).content.decode()
+    clear = page.split('<code id="new-token">')[1].split("</code>")[0]
+    assert clear.startswith("pn_")
+    api_ok = Client().get("/api/v1/places", headers={"Authorization": f"Bearer {clear}"})
+    assert api_ok.status_code == 200
+    listing = client.get(reverse("tokens")).content.decode()
+    assert "Scanner accueil" in listing and clear not in listing
+    token = provider.membership.tokens.get()
+    client.post(reverse("revoke_token", args=[token.pk]))
+    api_ko = Client().get("/api/v1/places", headers={"Authorization": f"Bearer {clear}"})
+    assert api_ko.status_code == 401
+
+
+def test_nobody_revokes_someone_else_s_token(provider, sponsor):
+    client = logged_in(provider)
+    client.post(reverse("tokens"), {"name": "mine"})
+    token = provider.membership.tokens.get()
+    response = logged_in(sponsor).post(reverse("revoke_token", args=[token.pk]))
+    assert response.status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_a_token_needs_a_name(provider):
+    response = logged_in(provider).post(reverse("tokens"), {"name": "  "})
+    assert response.status_code == 400
+    assert "fr-error-text" in response.content.decode()
