@@ -2,11 +2,11 @@ from django.http import HttpRequest
 from ninja import Router
 
 from passnum.api.auth import acting_of
-from passnum.api.schemas import CountOut, Error, OrderIn, OrderOut, SerialRangeIn
+from passnum.api.schemas import CountOut, Error, OrderIn, OrderOut, PaymentIn, SerialRangeIn
 from passnum.orders import selectors
 from passnum.orders.models import Order
-from passnum.orders.services import UsageRules, create_order
-from passnum.passes.services import block_passes, unblock_passes
+from passnum.orders.services import UsageRules, create_order, record_payment
+from passnum.passes.services import block_passes, issue_passes, unblock_passes
 
 router = Router(tags=["Commandes et pass"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error}
@@ -70,6 +70,35 @@ def post_order(request: HttpRequest, payload: OrderIn):
         label=payload.label,
     )
     return 201, order_out(order)
+
+
+@router.post(
+    "/orders/{order_id}/issue",
+    response={200: OrderOut, **ERRORS},
+    summary="Émettre les carnets et les pass (opérateur)",
+)
+def issue(request: HttpRequest, order_id: int):
+    acting = acting_of(request)
+    order = selectors.order_for(acting=acting, order_id=order_id)
+    return order_out(issue_passes(acting=acting, order=order))
+
+
+@router.post(
+    "/orders/{order_id}/payments",
+    response={200: OrderOut, **ERRORS},
+    summary="Enregistrer le paiement (opérateur) : les pass sont activés",
+)
+def pay(request: HttpRequest, order_id: int, payload: PaymentIn):
+    acting = acting_of(request)
+    order = selectors.order_for(acting=acting, order_id=order_id)
+    return order_out(
+        record_payment(
+            acting=acting,
+            order=order,
+            amount_cents=payload.amount_cents,
+            reference=payload.reference,
+        )
+    )
 
 
 @router.post(

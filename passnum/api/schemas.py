@@ -115,6 +115,13 @@ class PlaceOut(Schema):
     qualified: bool
 
 
+class PaymentIn(Schema):
+    amount_cents: int = Field(..., gt=0, description="Montant reçu, en centimes")
+    reference: str = Field(
+        ..., min_length=1, max_length=100, description="Référence du virement ou du mandat"
+    )
+
+
 class SerialRangeIn(Schema):
     serial_first: int = Field(..., ge=1)
     serial_last: int = Field(..., ge=1)
