@@ -77,3 +77,11 @@ def api():
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, settings):
+    """argon2 costs ~0.3 s a user on this machine; tests that check hashing itself opt out with
+    the `real_password_hashing` marker."""
+    if "real_password_hashing" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

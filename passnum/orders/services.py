@@ -23,7 +23,7 @@ from passnum.places.enums import PlaceType
 
 COMMUNE_RE = re.compile(r"^([013-9]\d|2[AB1-9])\d{3}$")
 EPCI_RE = re.compile(r"^\d{9}$")
-DEPARTEMENT_RE = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-8])$")
+DEPARTEMENT_RE = re.compile(r"^(0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-8])$")
 REGION_RE = re.compile(r"^\d{2}$")
 
 
@@ -65,7 +65,8 @@ def create_order(
     """
     sponsor = _ordering_sponsor(acting=acting, sponsor=sponsor)
     rules = rules or UsageRules()
-    face_value_cents = face_value_cents or settings.PASSNUM_FACE_VALUE_CENTS
+    if face_value_cents is None:
+        face_value_cents = settings.PASSNUM_FACE_VALUE_CENTS
     today = timezone.localdate()
     valid_until = valid_until or default_valid_until(today)
     _validate_quantity(

@@ -140,19 +140,20 @@ def unblock_passes(*, acting: Acting, serial_first: int, serial_last: int, reaso
         inactive = blocked.filter(order__status=OrderStatus.AWAITING_PAYMENT).update(
             status=PassStatus.INACTIVE
         )
-        count = active + inactive
-        if not count:
+        if not active + inactive:
             raise NoPassesChanged()
-        PassEvent.objects.create(
-            from_statuses=[PassStatus.BLOCKED],
-            to_status=PassStatus.ACTIVE if active else PassStatus.INACTIVE,
-            serial_first=serial_first,
-            serial_last=serial_last,
-            pass_count=count,
-            actor=acting.user,
-            reason=reason,
-        )
-    return count
+        for to_status, count in ((PassStatus.ACTIVE, active), (PassStatus.INACTIVE, inactive)):
+            if count:
+                PassEvent.objects.create(
+                    from_statuses=[PassStatus.BLOCKED],
+                    to_status=to_status,
+                    serial_first=serial_first,
+                    serial_last=serial_last,
+                    pass_count=count,
+                    actor=acting.user,
+                    reason=reason,
+                )
+    return active + inactive
 
 
 def expire_order_passes(*, actor: User, order: Order, today: datetime.date | None = None) -> int:

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from passnum.catalogue.models import Service
@@ -135,7 +135,7 @@ def already_redeemed_refusal(code: str, *, when: datetime.datetime, place: Place
         Reason.ALREADY_REDEEMED,
         _("Ce pass a déjà été utilisé le %(when)s à %(place)s (%(commune)s).")
         % {
-            "when": formats.date_format(when, "SHORT_DATETIME_FORMAT"),
+            "when": formats.date_format(timezone.localtime(when), "SHORT_DATETIME_FORMAT"),
             "place": place.name,
             "commune": place.commune_name,
         },
