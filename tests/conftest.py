@@ -1,6 +1,8 @@
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.selectors import Acting
@@ -85,3 +87,10 @@ def fast_password_hashing(request, settings):
     the `real_password_hashing` marker."""
     if "real_password_hashing" not in request.keywords:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request in English must not leave English active for the next test."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -59,6 +59,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return api.create_response(
-            request, error_body("http_error", str(exc)), status=exc.status_code
-        )
+        code = "invalid_input" if exc.status_code == 400 else "http_error"
+        return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
+
+
+def not_found_view(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Unknown paths under /api/v1/ answer in the API's error shape, not with an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body("not_found", _("Introuvable.")), status=404)

@@ -18,6 +18,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 install_error_handlers(api)
-api.add_router("", redemptions.router)
+# orders first: its POST /passes/block must not be taken for GET /passes/{code}
 api.add_router("", orders.router)
+api.add_router("", redemptions.router)
 api.add_router("", places.router)

@@ -1,5 +1,5 @@
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
 
 from passnum.api.auth import acting_of
 from passnum.api.schemas import CountOut, Error, OrderIn, OrderOut, PaymentIn, SerialRangeIn
@@ -45,8 +45,9 @@ def order_out(order: Order) -> dict:
 
 
 @router.get("/orders", response={200: list[OrderOut], **ERRORS}, summary="Mes commandes")
-def list_orders(request: HttpRequest, limit: int = 50, offset: int = 0):
-    limit = max(1, min(limit, 200))
+def list_orders(
+    request: HttpRequest, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)
+):
     orders = selectors.orders_visible_to(acting=acting_of(request))[offset : offset + limit]
     return [order_out(order) for order in orders]
 

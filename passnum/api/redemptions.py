@@ -2,8 +2,9 @@ import datetime
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Router
+from ninja import Header, Query, Router
 
+from passnum.accounts.enums import OrganisationKind
 from passnum.api.auth import acting_of
 from passnum.api.schemas import Error, PassOut, RedeemedPass, RedemptionIn, RedemptionOut
 from passnum.catalogue.selectors import get_service
@@ -43,6 +44,7 @@ def get_pass(
     """What a place may know before redeeming: state, value, validity, and — given a place and
     a service — whether every rule allows it here, with the reasons if not."""
     acting = acting_of(request)
+    acting.require_kind(OrganisationKind.PROVIDER, OrganisationKind.OPERATOR)
     place = place_of(acting=acting, place_id=place_id) if place_id is not None else None
     service_obj = get_service(code=service) if service else None
     check = selectors.check_pass(acting=acting, raw_code=code, place=place, service=service_obj)
@@ -69,6 +71,7 @@ def create_redemption(
     Send an `Idempotency-Key` header (a UUID per payment) to retry safely: the same key and
     request return the first answer, with `Idempotent-Replayed: true`."""
     acting = acting_of(request)
+    acting.require_kind(OrganisationKind.PROVIDER)
     place = place_of(acting=acting, place_id=payload.place_id)
     service = get_service(code=payload.service)
     result = redeem_passes(
@@ -110,7 +113,8 @@ def delete_redemption(request: HttpRequest, redemption_id: int):
     response={200: list[RedemptionOut], **ERRORS},
     summary="Utilisations de mon organisation",
 )
-def list_redemptions(request: HttpRequest, limit: int = 50, offset: int = 0):
-    limit = max(1, min(limit, 200))
+def list_redemptions(
+    request: HttpRequest, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)
+):
     redemptions = selectors.redemptions_of(acting=acting_of(request))[offset : offset + limit]
     return [redemption_out(redemption) for redemption in redemptions]

@@ -36,10 +36,10 @@ class PassOut(Schema):
 
 
 class RedemptionIn(Schema):
-    place_id: int
+    place_id: int = Field(..., strict=True)
     service: str = Field(..., description="Code du service de la nomenclature", examples=["MES-01"])
     price_cents: int = Field(
-        ..., description="Prix du service rendu, en centimes", gt=0, le=1_000_000
+        ..., strict=True, description="Prix du service rendu, en centimes", gt=0, le=1_000_000
     )
     codes: list[str] = Field(
         ..., min_length=1, max_length=50, description="Codes scannés ou saisis, avec ou sans tirets"
@@ -79,7 +79,7 @@ class UsageRulesSchema(Schema):
 
 
 class OrderIn(Schema):
-    quantity: int = Field(..., gt=0)
+    quantity: int = Field(..., gt=0, strict=True)
     booklet_size: int = 10
     face_value_cents: int | None = None
     valid_until: datetime.date | None = None

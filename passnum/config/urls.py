@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from passnum.api.errors import not_found_view
 from passnum.api.main import api
 from passnum.www import tokens, views
 
@@ -20,4 +21,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("backoffice/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/<path:rest>", not_found_view),
 ]
