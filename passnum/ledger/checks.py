@@ -85,10 +85,13 @@ def _escrow_mismatches(balances: dict[int, int]) -> list[Discrepancy]:
         Account.objects.filter(purpose=AccountPurpose.ESCROW).values_list("order_id", "pk")
     )
     problems = []
-    for order in Order.objects.only("pk", "reference", "status", "face_value_cents"):
+    fields = ("pk", "reference", "status", "face_value_cents", "quantity", "issued_at")
+    for order in Order.objects.only(*fields):
         by_status = counts.get(order.pk, {})
         held = -balances.get(escrow_of.get(order.pk, -1), 0)
-        if order.is_paid:
+        if order.is_paid and order.issued_at is None:  # paid first, passes to come
+            expected = order.quantity * order.face_value_cents
+        elif order.is_paid:
             outstanding = sum(by_status.get(status, 0) for status in OUTSTANDING_STATUSES)
             expected = outstanding * order.face_value_cents
         else:

@@ -124,7 +124,9 @@ def record_payment(
     The amount must be exactly the invoice total (partial payments are not accepted yet).
     """
     acting.require_kind(OrganisationKind.OPERATOR)
-    from passnum.ledger.services import post_order_payment
+    from passnum.ledger.services import post_expiry, post_order_payment
+    from passnum.passes.enums import PassStatus
+    from passnum.passes.models import Pass
     from passnum.passes.services import activate_order_passes
 
     with transaction.atomic():
@@ -146,6 +148,10 @@ def record_payment(
         locked.save(update_fields=["status", "paid_at", "payment_reference"])
         post_order_payment(order=locked, actor=acting.user)
         activate_order_passes(order=locked, actor=acting.user)
+        # Paid after its passes expired unused: their value is the sponsor's at once.
+        expired = Pass.objects.filter(order=locked, status=PassStatus.EXPIRED).count()
+        if expired:
+            post_expiry(order=locked, pass_count=expired, actor=acting.user)
     return locked
 
 
