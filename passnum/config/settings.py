@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "passnum.core",
     "passnum.accounts",
     "passnum.catalogue",
+    "passnum.geography",
     "passnum.places",
     "passnum.orders",
     "passnum.passes",

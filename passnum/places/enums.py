@@ -35,3 +35,47 @@ QUALIFICATION_TRANSITIONS: dict[str, set[str]] = {
     QualificationStatus.SUSPENDED: {QualificationStatus.QUALIFIED, QualificationStatus.REJECTED},
     QualificationStatus.REJECTED: set(),
 }
+
+
+# Vocabularies of the national standard for digital-mediation places (v1.0.x): the stored value
+# is the standard's exact string, so imports and exports need no mapping.
+class Public(models.TextChoices):
+    YOUNG = "Jeunes", _("Jeunes")
+    STUDENTS = "Étudiants", _("Étudiants")
+    FAMILIES = "Familles et/ou enfants", _("Familles et/ou enfants")
+    SENIORS = "Seniors", _("Seniors")
+    WOMEN = "Femmes", _("Femmes")
+
+
+class SpecificSupport(models.TextChoices):
+    DEAF = "Surdité", _("Surdité")
+    MOTOR = "Handicaps moteurs", _("Handicaps moteurs")
+    MENTAL = "Handicaps mentaux", _("Handicaps mentaux")
+    ILLITERACY = "Illettrisme", _("Illettrisme")
+    ENGLISH = "Langues étrangères (anglais)", _("Langues étrangères (anglais)")
+    OTHER_LANGUAGES = "Langues étrangères (autres)", _("Langues étrangères (autres)")
+    VISUAL = "Déficience visuelle", _("Déficience visuelle")
+
+
+class AccessMode(models.TextChoices):
+    WALK_IN = "Se présenter", _("Se présenter")
+    PHONE = "Téléphoner", _("Téléphoner")
+    EMAIL = "Contacter par mail", _("Contacter par mail")
+    ONLINE_BOOKING = "Prendre un RDV en ligne", _("Prendre un RDV en ligne")
+    NO_PUBLIC = "Ce lieu n'accueille pas de public", _("Ce lieu n'accueille pas de public")
+    REFERRAL = (
+        "Envoyer un mail avec une fiche de prescription",
+        _("Envoyer un mail avec une fiche de prescription"),
+    )
+
+
+class SupportMode(models.TextChoices):
+    AUTONOMOUS = "En autonomie", _("En autonomie")
+    INDIVIDUAL = "Accompagnement individuel", _("Accompagnement individuel")
+    WORKSHOP = "Dans un atelier collectif", _("Dans un atelier collectif")
+    REMOTE = "À distance", _("À distance")
+
+
+class OfferFormat(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individuel")
+    WORKSHOP = "workshop", _("Atelier collectif")

@@ -1,9 +1,14 @@
+import uuid
+
 from django.conf import settings
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from passnum.accounts.models import Organisation
-from passnum.places.enums import PlaceType, QualificationStatus
+from passnum.catalogue.models import Service
+from passnum.places.enums import OfferFormat, PlaceType, QualificationStatus
 
 
 class Place(models.Model):
@@ -31,6 +36,31 @@ class Place(models.Model):
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     place_type = models.CharField(_("type de lieu"), max_length=20, choices=PlaceType.choices)
+    presentation = models.TextField(
+        _("présentation courte"), blank=True, validators=[MaxLengthValidator(280)]
+    )
+    opening_hours = models.CharField(
+        _("horaires (syntaxe OpenStreetMap)"),
+        max_length=500,
+        blank=True,
+        help_text=_("Par exemple : Mo-Fr 09:00-12:00,14:00-18:00; Sa 09:00-12:00"),
+    )
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail de contact"), blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    booking_url = models.URLField(_("prise de rendez-vous en ligne"), blank=True)
+    acceslibre_url = models.URLField(_("fiche Accès libre"), blank=True)
+    itinerant = models.BooleanField(_("itinérant"), default=False)
+    publics = models.JSONField(_("publics spécifiquement accueillis"), default=list, blank=True)
+    specific_support = models.JSONField(_("prise en charge spécifique"), default=list, blank=True)
+    access_modes = models.JSONField(_("modalités d'accès"), default=list, blank=True)
+    support_modes = models.JSONField(_("modalités d'accompagnement"), default=list, blank=True)
+    standard_id = models.UUIDField(
+        _("identifiant (standard national)"), default=uuid.uuid4, unique=True, editable=False
+    )
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    source_id = models.CharField(_("identifiant à la source"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
     qualification_status = models.CharField(
         _("qualification"),
         max_length=20,
@@ -46,6 +76,20 @@ class Place(models.Model):
         indexes = [
             models.Index(fields=["qualification_status", "departement"]),
             models.Index(fields=["commune_code"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siret"],
+                condition=~Q(siret=""),
+                name="place_siret_unique",
+                violation_error_message=_("Ce SIRET est déjà enregistré pour un autre lieu."),
+            ),
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~Q(source_id=""),
+                name="place_source_id_unique",
+                violation_error_message=_("Ce lieu a déjà été importé depuis cette source."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,3 +117,41 @@ class PlaceTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class ServiceOffer(models.Model):
+    """A service of the nomenclature that a place offers, with its price in passes."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="offers")
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="offers", verbose_name=_("service")
+    )
+    price_cents = models.PositiveIntegerField(_("prix (centimes)"))
+    passes_needed = models.PositiveSmallIntegerField(
+        _("nombre de pass"), validators=[MinValueValidator(1)], default=1
+    )
+    duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"))
+    format = models.CharField(
+        _("format"), max_length=12, choices=OfferFormat.choices, default=OfferFormat.INDIVIDUAL
+    )
+    capacity = models.PositiveSmallIntegerField(_("places par atelier"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("offre de service")
+        verbose_name_plural = _("offres de service")
+        ordering = ["service__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "service"],
+                name="offer_unique_place_service",
+                violation_error_message=_("Ce lieu propose déjà ce service."),
+            ),
+            models.CheckConstraint(
+                condition=Q(passes_needed__gte=1) & Q(duration_minutes__gte=1),
+                name="offer_passes_and_duration_positive",
+                violation_error_message=_("Nombre de pass et durée doivent être positifs."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place} — {self.service}"
