@@ -52,8 +52,12 @@ class Organisation(models.Model):
     name = models.CharField(_("nom"), max_length=200)
     kind = models.CharField(_("type"), max_length=20, choices=OrganisationKind.choices)
     siren = models.CharField(_("SIREN"), max_length=9, blank=True)
-    departement = models.CharField(
-        _("département"), max_length=3, blank=True, help_text=_("Code INSEE, pour les hubs.")
+    departement = models.CharField(_("département"), max_length=3, blank=True)
+    territory = models.JSONField(
+        _("territoire (départements)"),
+        default=list,
+        blank=True,
+        help_text=_("Pour un hub : les codes des départements qu'il couvre."),
     )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 

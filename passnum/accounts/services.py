@@ -42,6 +42,7 @@ def create_organisation(
     kind: OrganisationKind,
     siren: str = "",
     departement: str = "",
+    territory: list[str] | None = None,
     admin: User | None = None,
 ) -> Organisation:
     """Create an organisation; `admin` (default: the actor) becomes its first administrator.
@@ -52,7 +53,8 @@ def create_organisation(
 
     with transaction.atomic():
         organisation = Organisation.objects.create(
-            name=name, kind=kind, siren=siren, departement=departement
+            name=name, kind=kind, siren=siren, departement=departement,
+            territory=sorted(set(territory or [])),
         )
         first_admin = admin or actor
         if first_admin is not None:

@@ -79,3 +79,34 @@ class SupportMode(models.TextChoices):
 class OfferFormat(models.TextChoices):
     INDIVIDUAL = "individual", _("Individuel")
     WORKSHOP = "workshop", _("Atelier collectif")
+
+
+class FileStatus(models.TextChoices):
+    """The qualification file (dossier) of a provider organisation."""
+
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Soumis, en cours d'examen")
+    CHANGES_REQUESTED = "changes_requested", _("Modifications demandées")
+    QUALIFIED = "qualified", _("Qualifié")
+    REJECTED = "rejected", _("Refusé")
+    SUSPENDED = "suspended", _("Suspendu")
+
+
+FILE_TRANSITIONS: dict[str, set[str]] = {
+    FileStatus.DRAFT: {FileStatus.SUBMITTED},
+    FileStatus.SUBMITTED: {FileStatus.CHANGES_REQUESTED, FileStatus.QUALIFIED, FileStatus.REJECTED},
+    FileStatus.CHANGES_REQUESTED: {FileStatus.SUBMITTED},
+    FileStatus.QUALIFIED: {FileStatus.SUSPENDED},
+    FileStatus.SUSPENDED: {FileStatus.QUALIFIED, FileStatus.REJECTED},
+    FileStatus.REJECTED: set(),
+}
+# The file can be edited by the applicant only in these states.
+EDITABLE_FILE_STATUSES = (FileStatus.DRAFT, FileStatus.CHANGES_REQUESTED)
+
+
+class DocumentKind(models.TextChoices):
+    STATUTES = "statutes", _("Statuts")
+    REGISTRATION = "registration", _("Extrait Kbis, avis de situation INSEE ou récépissé")
+    BANK = "bank", _("Relevé d'identité bancaire (RIB)")
+    INSURANCE = "insurance", _("Attestation d'assurance")
+    OTHER = "other", _("Autre justificatif")

@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from passnum.accounts.models import Organisation
 from passnum.catalogue.models import Service
-from passnum.places.enums import OfferFormat, PlaceType, QualificationStatus
+from passnum.places.enums import (
+    DocumentKind,
+    FileStatus,
+    OfferFormat,
+    PlaceType,
+    QualificationStatus,
+)
 
 
 class Place(models.Model):
@@ -155,3 +161,118 @@ class ServiceOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place} — {self.service}"
+
+
+class ProviderFile(models.Model):
+    """A provider organisation's qualification file (dossier): saved step by step as a draft,
+    corrected until submission, then reviewed by the operator or the territory's hub."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.PROTECT, related_name="qualification_file"
+    )
+    status = models.CharField(
+        _("état"), max_length=20, choices=FileStatus.choices, default=FileStatus.DRAFT
+    )
+    siret = models.CharField(_("SIRET du siège"), max_length=14, blank=True)
+    legal_form = models.CharField(_("forme juridique"), max_length=100, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    description = models.TextField(_("présentation de la structure"), blank=True)
+    billing_address = models.CharField(_("adresse de facturation"), max_length=300, blank=True)
+    rep_first_name = models.CharField(_("prénom du représentant légal"), max_length=100, blank=True)
+    rep_last_name = models.CharField(_("nom du représentant légal"), max_length=100, blank=True)
+    rep_email = models.EmailField(_("e-mail du représentant légal"), blank=True)
+    rep_role = models.CharField(_("fonction du représentant légal"), max_length=100, blank=True)
+    grid_version = models.CharField(_("version de la grille"), max_length=20, blank=True)
+    eligibility_answers = models.JSONField(_("réponses au questionnaire"), default=dict, blank=True)
+    eligibility_score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    terms_version = models.CharField(
+        _("version des conditions acceptée"), max_length=20, blank=True
+    )
+    terms_accepted_at = models.DateTimeField(_("conditions acceptées le"), null=True, blank=True)
+    terms_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    account_holder = models.CharField(_("titulaire du compte"), max_length=140, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    bank_validated_at = models.DateTimeField(
+        _("coordonnées bancaires validées le"), null=True, blank=True
+    )
+    bank_validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("soumis le"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("dossier de qualification")
+        verbose_name_plural = _("dossiers de qualification")
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siret"],
+                condition=~Q(siret=""),
+                name="file_siret_unique",
+                violation_error_message=_("Ce SIRET est déjà utilisé par une autre structure."),
+            )
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+
+class FileTransition(models.Model):
+    file = models.ForeignKey(ProviderFile, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=FileStatus.choices)
+    to_status = models.CharField(max_length=20, choices=FileStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("changement d'état du dossier")
+        verbose_name_plural = _("changements d'état du dossier")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class FileComment(models.Model):
+    """A comment on a file, by the applicant or a reviewer."""
+
+    file = models.ForeignKey(ProviderFile, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    text = models.TextField(_("commentaire"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("commentaire")
+        verbose_name_plural = _("commentaires")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class SupportingDocument(models.Model):
+    file = models.ForeignKey(ProviderFile, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("type de justificatif"), max_length=20, choices=DocumentKind.choices)
+    document = models.FileField(_("fichier"), upload_to="qualification/%Y/%m/")
+    original_name = models.CharField(_("nom du fichier"), max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("justificatif")
+        verbose_name_plural = _("justificatifs")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

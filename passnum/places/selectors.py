@@ -1,8 +1,10 @@
 from django.db.models import QuerySet
 
+from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.selectors import Acting
 from passnum.core.exceptions import NotFound
-from passnum.places.models import Place
+from passnum.places.enums import FileStatus
+from passnum.places.models import Place, ProviderFile
 
 
 def place_of(*, acting: Acting, place_id: int) -> Place:
@@ -15,3 +17,35 @@ def place_of(*, acting: Acting, place_id: int) -> Place:
 
 def places_of(*, acting: Acting) -> QuerySet[Place]:
     return Place.objects.filter(organisation=acting.organisation).order_by("name")
+
+
+def can_review(*, acting: Acting, file: "ProviderFile") -> bool:
+    """Operator staff review every file; a hub the files with a place in its territory."""
+    if acting.organisation.kind == OrganisationKind.OPERATOR:
+        return True
+    if acting.organisation.kind != OrganisationKind.HUB:
+        return False
+    territory = acting.organisation.territory or []
+    return file.organisation.places.filter(departement__in=territory).exists()
+
+
+def review_queue(*, acting: Acting) -> QuerySet["ProviderFile"]:
+    """Files waiting for a decision that `acting` may review, oldest submission first."""
+    files = ProviderFile.objects.select_related("organisation").filter(status=FileStatus.SUBMITTED)
+    if acting.organisation.kind == OrganisationKind.OPERATOR:
+        return files.order_by("submitted_at", "pk")
+    if acting.organisation.kind == OrganisationKind.HUB:
+        territory = acting.organisation.territory or []
+        return (
+            files.filter(organisation__places__departement__in=territory)
+            .distinct()
+            .order_by("submitted_at", "pk")
+        )
+    return files.none()
+
+
+def file_for_reviewer(*, acting: Acting, file_id: int) -> "ProviderFile":
+    file = ProviderFile.objects.select_related("organisation").filter(pk=file_id).first()
+    if file is None or not can_review(acting=acting, file=file):
+        raise NotFound()
+    return file
