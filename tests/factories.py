@@ -23,6 +23,14 @@ from passnum.places.services import change_place_qualification, create_place
 PASSWORD = "correct-horse-battery-staple"
 
 
+def valid_siren(n: int) -> str:
+    """A SIREN with a right Luhn key, different for each n."""
+    from stdnum import luhn
+
+    body = f"{80000000 + n:08d}"
+    return body + luhn.calc_check_digit(body)
+
+
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
@@ -45,6 +53,7 @@ class OrganisationFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Organisation {n}")
     kind = OrganisationKind.SPONSOR
+    siren = factory.Sequence(lambda n: valid_siren(n))
 
     class Params:
         operator = factory.Trait(kind=OrganisationKind.OPERATOR)
