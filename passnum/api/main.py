@@ -1,6 +1,6 @@
 from ninja import NinjaAPI
 
-from passnum.api import orders, places, redemptions
+from passnum.api import geography, orders, places, redemptions, standard
 from passnum.api.auth import TokenAuth
 from passnum.api.errors import install_error_handlers
 
@@ -22,3 +22,5 @@ install_error_handlers(api)
 api.add_router("", orders.router)
 api.add_router("", redemptions.router)
 api.add_router("", places.router)
+api.add_router("", standard.router)
+api.add_router("", geography.router)

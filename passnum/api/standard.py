@@ -1,0 +1,81 @@
+import csv
+import io
+
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from passnum.accounts.enums import OrganisationKind
+from passnum.api.auth import acting_of
+from passnum.api.schemas import Error
+from passnum.places.standard import (
+    InvalidImportFile,
+    export_rows,
+    field_names,
+    import_places,
+    public_places,
+)
+
+router = Router(tags=["Standard national des lieux"])
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@router.get("/standard/places.csv", auth=None, summary="Lieux qualifiés (standard national CSV)")
+def places_csv(request: HttpRequest):
+    """Every qualified place in the national standard for digital-mediation places v1.0.x
+    (CSV, UTF-8, `|` between multiple values). Open data: no token needed."""
+
+    def rows():
+        writer = csv.DictWriter(_Echo(), fieldnames=field_names(), lineterminator="\n")
+        yield writer.writeheader()
+        for row in export_rows(public_places()):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="lieux-de-mediation-numerique.csv"'
+    return response
+
+
+class ImportLine(Schema):
+    line: int
+    id: str
+    outcome: str
+    reasons: list[str]
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    rejected: int
+    lines: list[ImportLine]
+
+
+@router.post(
+    "/standard/import",
+    response={200: ImportOut, 400: Error, 401: Error, 403: Error},
+    summary="Importer des lieux (opérateur)",
+)
+def import_csv(request: HttpRequest, source: Form[str], file: File[UploadedFile]):
+    """Line by line: each rejected line says why and writes nothing; the others are kept.
+    Imported places are drafts until their structure is qualified."""
+    acting = acting_of(request)
+    acting.require_kind(OrganisationKind.OPERATOR)
+    try:
+        text = file.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidImportFile(_("Le fichier doit être encodé en UTF-8.")) from None
+    report = import_places(actor=acting.user, stream=io.StringIO(text), source=source)
+    return {
+        "created": report.count("created"),
+        "updated": report.count("updated"),
+        "rejected": report.count("rejected"),
+        "lines": [
+            {"line": r.line, "id": r.identifier, "outcome": r.outcome, "reasons": r.reasons}
+            for r in report.lines
+        ],
+    }
