@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from passnum.accounts.enums import MemberRole, OrganisationKind
@@ -16,9 +17,30 @@ from passnum.passes import codes as pass_codes
 from passnum.passes.enums import PassStatus
 from passnum.passes.models import Pass
 from passnum.passes.services import issue_passes
-from passnum.places.enums import PlaceType, QualificationStatus
+from passnum.places.eligibility import CURRENT_GRID, CURRENT_TERMS_VERSION
+from passnum.places.enums import (
+    AccessMode,
+    DocumentKind,
+    FileStatus,
+    PlaceType,
+    Public,
+    SupportMode,
+)
 from passnum.places.models import Place
-from passnum.places.services import change_place_qualification, create_place
+from passnum.places.services import (
+    accept_terms,
+    add_document,
+    answer_eligibility,
+    create_place,
+    open_file,
+    review_file,
+    set_bank_details,
+    set_service_offer,
+    submit_file,
+    update_file_identity,
+    update_legal_representative,
+    validate_bank_details,
+)
 from passnum.redemptions.services import redeem_passes
 
 DEMO_PASSWORD = "demo-passnum-2026"  # noqa: S105 (demo only, refused when DEBUG is false)
@@ -93,7 +115,12 @@ def build_demo() -> DemoWorld:
         organisation = Organisation.objects.filter(name=org_name).first()
         if organisation is None:
             organisation = create_organisation(
-                actor=user, name=org_name, kind=kind, departement="33"
+                actor=user,
+                name=org_name,
+                kind=kind,
+                departement="33",
+                siren="732829320" if kind == OrganisationKind.PROVIDER else "",
+                territory=["24", "33", "40", "47", "64"] if kind == OrganisationKind.HUB else [],
             )
         users[kind] = user
         organisations[kind] = organisation
@@ -143,6 +170,7 @@ def _acting(users, organisations, kind) -> Acting:
 
 
 def _places(*, provider: Acting, operator: Acting) -> list[Place]:
+    """The provider's two places, qualified through a complete file (every step, then review)."""
     wanted = [
         (
             "EPN Bordeaux Bastide",
@@ -165,36 +193,97 @@ def _places(*, provider: Acting, operator: Acting) -> list[Place]:
             Decimal("-0.645000"),
         ),
     ]
-    places = []
     for name, address, postcode, commune, insee, kind, lat, lon in wanted:
-        place = Place.objects.filter(organisation=provider.organisation, name=name).first()
-        if place is None:
-            place = create_place(
-                actor=provider.user,
-                organisation=provider.organisation,
-                name=name,
-                address=address,
-                postcode=postcode,
-                commune_name=commune,
-                commune_code=insee,
-                epci_code="243300316",
-                departement="33",
-                region="75",
-                place_type=kind,
-                latitude=lat,
-                longitude=lon,
-            )
-            change_place_qualification(
-                actor=provider.user, place=place, to_status=QualificationStatus.SUBMITTED
-            )
-            place = change_place_qualification(
-                actor=operator.user,
-                place=place,
-                to_status=QualificationStatus.QUALIFIED,
-                reason="Dossier complet (démo)",
-            )
-        places.append(place)
-    return places
+        if Place.objects.filter(organisation=provider.organisation, name=name).exists():
+            continue
+        place = create_place(
+            actor=provider.user,
+            organisation=provider.organisation,
+            name=name,
+            address=address,
+            postcode=postcode,
+            commune_name=commune,
+            commune_code=insee,
+            epci_code="243300316",
+            departement="33",
+            region="75",
+            place_type=kind,
+            latitude=lat,
+            longitude=lon,
+            phone="05 56 00 00 00",
+            opening_hours="Mo-Fr 09:00-12:00,14:00-18:00; Sa 09:00-12:00",
+            presentation="Accueil de tous les publics pour apprendre le numérique pas à pas.",
+            publics=[Public.SENIORS, Public.YOUNG],
+            access_modes=[AccessMode.WALK_IN, AccessMode.PHONE],
+            support_modes=[SupportMode.INDIVIDUAL, SupportMode.WORKSHOP],
+        )
+        for family, price in (("messagerie", 1000), ("demarches", 1500), ("smartphone", 1000)):
+            service = Service.objects.filter(family__code=family).order_by("code").first()
+            if service is not None:
+                set_service_offer(
+                    acting=provider,
+                    place=place,
+                    service=service,
+                    price_cents=price,
+                    passes_needed=(price + 999) // 1000,
+                    duration_minutes=60,
+                )
+    file = open_file(acting=provider)
+    if file.status == FileStatus.DRAFT:
+        _complete_file(provider, file)
+        file = submit_file(acting=provider, file=file)
+        file = review_file(
+            acting=operator,
+            file=file,
+            to_status=FileStatus.QUALIFIED,
+            reason="Dossier complet (démo)",
+        )
+        validate_bank_details(acting=operator, file=file)
+    return list(Place.objects.filter(organisation=provider.organisation).order_by("pk"))
+
+
+def _complete_file(provider: Acting, file) -> None:
+    update_file_identity(
+        acting=provider,
+        file=file,
+        siret="73282932000074",
+        legal_form="Association loi 1901",
+        website="https://example.org",
+        description="Association de médiation numérique (démo).",
+        billing_address="12 rue de la Benauge, 33100 Bordeaux",
+    )
+    update_legal_representative(
+        acting=provider,
+        file=file,
+        first_name="Aïcha",
+        last_name="Benali",
+        email="presidente@demo.passnum.fr",
+        role="Présidente",
+    )
+    answer_eligibility(
+        acting=provider,
+        file=file,
+        answers={
+            q.code: max(q.options, key=lambda o: o.points).code for q in CURRENT_GRID.questions
+        },
+    )
+    accept_terms(acting=provider, file=file, version=CURRENT_TERMS_VERSION)
+    set_bank_details(
+        acting=provider,
+        file=file,
+        holder="Médiation numérique Bordeaux",
+        iban="FR7630006000011234567890189",
+    )
+    for kind, name in (
+        (DocumentKind.REGISTRATION, "avis-insee.pdf"),
+        (DocumentKind.BANK, "rib.pdf"),
+    ):
+        add_document(
+            acting=provider,
+            file=file,
+            kind=kind,
+            upload=SimpleUploadedFile(name, b"%PDF-1.4\n% demo\n"),
+        )
 
 
 def _token(provider: Acting) -> None:
