@@ -76,8 +76,8 @@ def clean_place_fields(fields: dict[str, Any]) -> dict[str, Any]:
         raise InvalidPlace(_("Type de lieu inconnu."))
     if "postcode" in fields and not POSTCODE_RE.match(str(fields["postcode"])):
         raise InvalidPlace(_("Code postal invalide : 5 chiffres."))
-    if "commune_code" in fields and not COMMUNE_RE.match(str(fields["commune_code"])):
-        raise InvalidPlace(_("Code INSEE de commune invalide."))
+    if "commune_code" in fields:
+        cleaned.update(_commune_fields(str(fields["commune_code"])))
     if fields.get("siret"):
         cleaned["siret"] = clean_siret(fields["siret"])
     if fields.get("phone"):
@@ -114,3 +114,23 @@ def clean_place_fields(fields: dict[str, Any]) -> dict[str, Any]:
         if value is not None and not -limit <= float(value) <= limit:
             raise InvalidPlace(_("Coordonnées invalides."))
     return cleaned
+
+
+def _commune_fields(code: str) -> dict[str, str]:
+    """The commune from the INSEE COG: an arrondissement (Paris, Lyon, Marseille) becomes its
+    commune, so perimeters by commune hold; département, région and EPCI follow from it."""
+    from passnum.geography.models import Commune
+
+    if not COMMUNE_RE.match(code):
+        raise InvalidPlace(_("Code INSEE de commune invalide."))
+    commune = Commune.objects.select_related("parent").filter(code=code).first()
+    if commune is None:
+        raise InvalidPlace(_("Aucune commune n'a le code INSEE %(code)s."), code=code)
+    if commune.parent is not None:
+        commune = commune.parent
+    return {
+        "commune_code": commune.code,
+        "departement": commune.departement_id,
+        "region": commune.region_id,
+        "epci_code": commune.epci_id or "",
+    }

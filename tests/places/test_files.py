@@ -302,3 +302,39 @@ def test_comments_from_both_sides(provider, operator):
     comment_file(acting=provider, file=file, text="Le RIB arrive demain.")
     comment_file(acting=operator, file=file, text="Merci !")
     assert [c.author for c in file.comments.all()] == [provider.user, operator.user]
+
+
+def test_a_place_in_an_arrondissement_belongs_to_its_commune(provider):
+    from passnum.places.services import create_place
+
+    place = create_place(
+        actor=provider.user,
+        organisation=provider.organisation,
+        name="EPN Paris 11",
+        address="1 rue Oberkampf",
+        postcode="75011",
+        commune_name="Paris 11e",
+        commune_code="75111",
+        departement="",
+        region="",
+        place_type="epn",
+    )
+    assert (place.commune_code, place.departement, place.region) == ("75056", "75", "11")
+
+
+def test_an_unknown_commune_is_refused(provider):
+    from passnum.places.services import create_place
+
+    with pytest.raises(InvalidPlace, match="33999"):
+        create_place(
+            actor=provider.user,
+            organisation=provider.organisation,
+            name="X",
+            address="1 rue",
+            postcode="33000",
+            commune_name="Nulle part",
+            commune_code="33999",
+            departement="33",
+            region="75",
+            place_type="epn",
+        )
