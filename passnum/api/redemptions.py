@@ -9,6 +9,7 @@ from passnum.api.auth import acting_of
 from passnum.api.schemas import Error, PassOut, RedeemedPass, RedemptionIn, RedemptionOut
 from passnum.catalogue.selectors import get_service
 from passnum.passes import codes as pass_codes
+from passnum.passes.models import Pass
 from passnum.places.selectors import place_of
 from passnum.redemptions import selectors
 from passnum.redemptions.models import Redemption
@@ -18,7 +19,13 @@ router = Router(tags=["Utilisation des pass"])
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
-def redemption_out(redemption: Redemption) -> dict:
+def redemption_out(redemption: Redemption, passes: tuple[Pass, ...] = ()) -> dict:
+    """`passes`: the passes when the caller has them (a fresh redemption) — saves a query."""
+    triples = (
+        sorted((p.code, p.serial, p.order.face_value_cents) for p in passes)
+        if passes
+        else selectors.passes_of(redemption)
+    )
     return {
         "id": redemption.pk,
         "place_id": redemption.place_id,
@@ -32,7 +39,7 @@ def redemption_out(redemption: Redemption) -> dict:
         "undone_at": redemption.undone_at,
         "passes": [
             RedeemedPass(code=pass_codes.display(code), serial=serial, face_value_cents=face)
-            for code, serial, face in selectors.passes_of(redemption)
+            for code, serial, face in sorted(triples, key=lambda triple: triple[1])
         ],
     }
 
@@ -84,7 +91,7 @@ def create_redemption(
     )
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
-    return 201, redemption_out(result.redemption)
+    return 201, redemption_out(result.redemption, result.passes)
 
 
 @router.get(

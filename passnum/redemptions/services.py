@@ -38,6 +38,7 @@ RACE_RETRIES = 3
 class RedemptionResult:
     redemption: Redemption
     replayed: bool = False
+    passes: tuple[Pass, ...] = ()  # the passes just redeemed (empty for a replay)
 
 
 class _LostRace(Exception):
@@ -93,7 +94,7 @@ def redeem_passes(
                 if previous:
                     return previous
             continue  # check again: the refusal now says who took the pass
-        return RedemptionResult(redemption=redemption)
+        return RedemptionResult(redemption=redemption, passes=tuple(items))
     raise RedemptionRefused(
         details=[
             Refusal(
