@@ -94,3 +94,31 @@ def default_language():
     """A request in English must not leave English active for the next test."""
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """For transactional tests: they flush every table afterwards, the nomenclature and the COG
+    loaded by data migrations included. Reloading them takes a couple of seconds;
+    `serialized_rollback` would take a minute a test to restore 70,000 rows."""
+    from passnum.catalogue.loading import load_nomenclature
+    from passnum.catalogue.models import Competence, Service, ServiceFamily
+    from passnum.geography import models as geo
+    from passnum.geography.loading import load_cog
+
+    if not Service.objects.exists():
+        load_nomenclature(Competence, ServiceFamily, Service)
+    if not geo.Commune.objects.exists():
+        load_cog(
+            region_model=geo.Region,
+            departement_model=geo.Departement,
+            epci_model=geo.Epci,
+            commune_model=geo.Commune,
+            postcode_model=geo.CommunePostcode,
+        )
+
+
+@pytest.fixture(autouse=True)
+def no_map_tiles(settings):
+    """No test page asks a tile server for anything (there is no network here)."""
+    settings.PASSNUM_MAP_TILE_URL = ""

@@ -187,3 +187,14 @@ PASSNUM_SMALL_BOOKLET_MIN_PASSES = env_int("PASSNUM_SMALL_BOOKLET_MIN_PASSES", 2
 PASSNUM_UNDO_MINUTES = env_int("PASSNUM_UNDO_MINUTES", 15)
 PASSNUM_MAX_PASSES_PER_REDEMPTION = env_int("PASSNUM_MAX_PASSES_PER_REDEMPTION", 50)
 PASSNUM_MAX_PASSES_PER_ORDER = env_int("PASSNUM_MAX_PASSES_PER_ORDER", 2_000_000)
+
+# --- Map of the public search. The tiles are the only thing a visitor's browser fetches from
+# elsewhere; an empty URL draws no background (tests, or an instance without a tile server).
+PASSNUM_MAP_TILE_URL = env_str(
+    "PASSNUM_MAP_TILE_URL", "https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png"
+)
+PASSNUM_MAP_TILE_ATTRIBUTION = env_str(
+    "PASSNUM_MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">les contributeurs '
+    "d’OpenStreetMap</a>, fond OpenStreetMap France",
+)

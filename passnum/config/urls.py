@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from passnum.api.errors import not_found_view
 from passnum.api.main import api
-from passnum.www import tokens, views
+from passnum.www import public, tokens, views
 
 admin.site.site_header = _("passnum — back-office")
 admin.site.site_title = "passnum"
@@ -16,6 +16,10 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisation/", views.switch_organisation, name="switch_organisation"),
     path("services/", views.services, name="services"),
+    path("lieux/", public.places, name="public_places"),
+    path("lieux/carte.geojson", public.places_map, name="public_places_geojson"),
+    path("lieux/<uuid:standard_id>/", public.place, name="public_place"),
+    path("", include("passnum.www.qualification.urls")),
     path("jetons/", tokens.tokens, name="tokens"),
     path("jetons/<int:token_id>/revoquer/", tokens.revoke, name="revoke_token"),
     path("i18n/", include("django.conf.urls.i18n")),

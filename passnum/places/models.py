@@ -32,6 +32,9 @@ class Place(models.Model):
     postcode = models.CharField(_("code postal"), max_length=5)
     commune_name = models.CharField(_("commune"), max_length=100)
     commune_code = models.CharField(_("code INSEE de la commune"), max_length=5)
+    commune_key = models.CharField(
+        _("commune (forme de recherche)"), max_length=100, blank=True, editable=False
+    )
     epci_code = models.CharField(_("SIREN de l'EPCI"), max_length=9, blank=True)
     departement = models.CharField(_("département"), max_length=3)
     region = models.CharField(_("région"), max_length=2)
@@ -82,6 +85,22 @@ class Place(models.Model):
         indexes = [
             models.Index(fields=["qualification_status", "departement"]),
             models.Index(fields=["commune_code"]),
+            # The public search reads qualified places only: partial indexes keep it < 50 ms.
+            models.Index(
+                fields=["postcode"],
+                condition=Q(qualification_status="qualified"),
+                name="place_public_postcode_idx",
+            ),
+            models.Index(
+                fields=["commune_key"],
+                condition=Q(qualification_status="qualified"),
+                name="place_public_commune_key_idx",
+            ),
+            models.Index(
+                fields=["latitude", "longitude"],
+                condition=Q(qualification_status="qualified"),
+                name="place_public_lat_lon_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -78,6 +78,10 @@ def clean_place_fields(fields: dict[str, Any]) -> dict[str, Any]:
         raise InvalidPlace(_("Code postal invalide : 5 chiffres."))
     if "commune_code" in fields:
         cleaned.update(_commune_fields(str(fields["commune_code"])))
+    if "commune_name" in fields:
+        from passnum.places.search import normalise_name
+
+        cleaned["commune_key"] = normalise_name(str(fields["commune_name"]))
     if fields.get("siret"):
         cleaned["siret"] = clean_siret(fields["siret"])
     if fields.get("phone"):

@@ -2,8 +2,8 @@
 
 Each thread has its own database connection and calls the service directly, as concurrent HTTP
 requests would. The tests are transactional (data committed, so every thread sees it); the
-database is flushed after each one, which also empties the service nomenclature loaded by a data
-migration: `serialized_rollback=True` restores it before each test.
+database is flushed after each one, which also empties the reference data loaded by data
+migrations: the `reference_data` fixture reloads it.
 """
 
 import random
@@ -29,7 +29,8 @@ from tests.factories import PlaceFactory, a_service, make_acting, make_order, pa
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
 ]
 
 THREADS = 32
