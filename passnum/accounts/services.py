@@ -53,7 +53,10 @@ def create_organisation(
 
     with transaction.atomic():
         organisation = Organisation.objects.create(
-            name=name, kind=kind, siren=siren, departement=departement,
+            name=name,
+            kind=kind,
+            siren=siren,
+            departement=departement,
             territory=sorted(set(territory or [])),
         )
         first_admin = admin or actor

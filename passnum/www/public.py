@@ -240,7 +240,8 @@ def opening_hours_in_french(value: str) -> list[str] | None:
             days, hours = _("tous les jours"), _describe_hours(rule)
         if days is None or hours is None:
             return None
-        lines.append(capfirst(_("%(days)s\u00a0: %(hours)s") % {"days": days, "hours": hours}))
+        line = _("%(days)s : %(hours)s")  # a no-break space, French style
+        lines.append(capfirst(line % {"days": days, "hours": hours}))
     return lines or None
 
 
