@@ -5,6 +5,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("PASSNUM_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -18,8 +19,11 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """Function-scoped on purpose: while Playwright's sync API runs, its event loop makes Django
+    hand the test thread other connection objects; started after the database is set up and
+    stopped (connections closed) before it is flushed, it leaves Django's connections alone."""
     if not shutil.which(CHROMIUM):
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing: bin/test installs it with apt")
@@ -31,6 +35,7 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+        connections.close_all()
 
 
 @pytest.fixture

@@ -338,3 +338,21 @@ def test_an_unknown_commune_is_refused(provider):
             region="75",
             place_type="epn",
         )
+
+
+def test_places_and_offers_are_frozen_while_the_file_is_under_review(provider, operator):
+    file, place = complete_file(provider)
+    submit_file(acting=provider, file=file)
+    with pytest.raises(FileNotEditable):
+        set_service_offer(
+            acting=provider,
+            place=place,
+            service=a_service(),
+            price_cents=500,
+            passes_needed=1,
+            duration_minutes=30,
+        )
+    review_file(acting=operator, file=file, to_status=FileStatus.QUALIFIED)
+    from passnum.places.services import update_place
+
+    update_place(acting=provider, place=place, opening_hours="Mo-Sa 09:00-18:00")  # allowed

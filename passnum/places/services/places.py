@@ -13,6 +13,7 @@ from passnum.core.exceptions import NotFound
 from passnum.core.transitions import check_transition
 from passnum.places.enums import (
     QUALIFICATION_TRANSITIONS,
+    FileStatus,
     OfferFormat,
     PlaceType,
     QualificationStatus,
@@ -183,5 +184,14 @@ def change_place_qualification(
 
 
 def _require_owner(acting: Acting, place: Place) -> None:
+    """The place is the acting organisation's, and its file is not under review (reviewers
+    decide on what they read; a qualified provider may still update hours, contacts, offer)."""
+    from passnum.places.models import ProviderFile
+    from passnum.places.services.files import FileNotEditable
+
     if place.organisation_id != acting.organisation.pk:
         raise NotFound()
+    if ProviderFile.objects.filter(
+        organisation_id=place.organisation_id, status=FileStatus.SUBMITTED
+    ).exists():
+        raise FileNotEditable()

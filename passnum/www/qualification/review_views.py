@@ -1,0 +1,213 @@
+"""The review of qualification files, by operator staff or by the hub whose territory holds one of
+the file's places: a queue, the whole file, comments, decisions, bank details validation."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from passnum.accounts.enums import OrganisationKind
+from passnum.accounts.selectors import Acting
+from passnum.core.exceptions import DomainError, NotFound
+from passnum.core.money import format_euros
+from passnum.places.enums import (
+    FILE_TRANSITIONS,
+    AccessMode,
+    FileStatus,
+    Public,
+    SpecificSupport,
+    SupportMode,
+)
+from passnum.places.models import ProviderFile
+from passnum.places.selectors import file_for_reviewer, review_queue
+from passnum.places.services import comment_file, review_file, validate_bank_details
+from passnum.places.services.review import NEEDS_REASON, PLACE_MOVES
+from passnum.www.qualification.common import (
+    STATUS_BADGES,
+    answers_table,
+    decided_files,
+    mask_iban,
+    reviewer_view,
+)
+from passnum.www.qualification.forms import CommentForm, DecisionForm
+
+# The button of each decision, by the status it leads to (and, for a requalification, from).
+DECISION_LABELS = {
+    FileStatus.CHANGES_REQUESTED: gettext_lazy("Demander des modifications"),
+    FileStatus.QUALIFIED: gettext_lazy("Qualifier le dossier"),
+    FileStatus.REJECTED: gettext_lazy("Refuser le dossier"),
+    FileStatus.SUSPENDED: gettext_lazy("Suspendre la qualification"),
+}
+REQUALIFY_LABEL = gettext_lazy("Requalifier")
+DECISION_CLASSES = {
+    FileStatus.CHANGES_REQUESTED: "fr-btn--secondary",
+    FileStatus.QUALIFIED: "",
+    FileStatus.REJECTED: "fr-btn--tertiary",
+    FileStatus.SUSPENDED: "fr-btn--tertiary",
+}
+
+
+def _file(acting: Acting, file_id: int) -> ProviderFile:
+    try:
+        return file_for_reviewer(acting=acting, file_id=file_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def decisions_for(file: ProviderFile) -> list[dict[str, Any]]:
+    """The decisions the workflow allows from the file's current status."""
+    allowed = FILE_TRANSITIONS.get(file.status, set())
+    return [
+        {
+            "status": status.value,
+            "label": REQUALIFY_LABEL
+            if status == FileStatus.QUALIFIED and file.status == FileStatus.SUSPENDED
+            else label,
+            "needs_reason": status in NEEDS_REASON,
+            "css": DECISION_CLASSES[status],
+        }
+        for status, label in DECISION_LABELS.items()
+        if status in allowed and status in PLACE_MOVES
+    ]
+
+
+def _labels(choices: Any, values: list[str]) -> list[str]:
+    known = dict(choices.choices)
+    return [str(known.get(value, value)) for value in values]
+
+
+@require_GET
+@reviewer_view
+def queue(request: HttpRequest, acting: Acting) -> HttpResponse:
+    return render(
+        request,
+        "www/qualification/review_queue.html",
+        {
+            "queue": review_queue(acting=acting).prefetch_related("organisation__places"),
+            "decided": decided_files(acting=acting)[:50],
+            "badges": STATUS_BADGES,
+        },
+    )
+
+
+def _file_page(
+    request: HttpRequest,
+    acting: Acting,
+    file: ProviderFile,
+    *,
+    decision_form: DecisionForm | None = None,
+    comment_form: CommentForm | None = None,
+    error: str | None = None,
+) -> HttpResponse:
+    places = file.organisation.places.prefetch_related("offers__service").order_by("name")
+    refused = bool(
+        error or (decision_form and decision_form.errors) or (comment_form and comment_form.errors)
+    )
+    return render(
+        request,
+        "www/qualification/review_file.html",
+        {
+            "file": file,
+            "badge": STATUS_BADGES.get(file.status, ""),
+            "places": [
+                {
+                    "place": place,
+                    "specific_support": _labels(SpecificSupport, place.specific_support),
+                    "publics": _labels(Public, place.publics),
+                    "access_modes": _labels(AccessMode, place.access_modes),
+                    "support_modes": _labels(SupportMode, place.support_modes),
+                    "offers": [
+                        {"offer": offer, "price": format_euros(offer.price_cents)}
+                        for offer in place.offers.all()
+                    ],
+                }
+                for place in places
+            ],
+            "eligibility": answers_table(file),
+            "masked_iban": mask_iban(file.iban),
+            "documents": file.documents.select_related("uploaded_by"),
+            "transitions": file.transitions.select_related("actor"),
+            "comments": file.comments.select_related("author"),
+            "decisions": decisions_for(file),
+            "decision_form": decision_form or DecisionForm(),
+            "comment_form": comment_form or CommentForm(),
+            "can_validate_bank": acting.kind == OrganisationKind.OPERATOR and bool(file.iban),
+            "error": error,
+        },
+        status=400 if refused else 200,
+    )
+
+
+@require_GET
+@reviewer_view
+def file_page(request: HttpRequest, acting: Acting, file_id: int) -> HttpResponse:
+    return _file_page(request, acting, _file(acting, file_id))
+
+
+@require_POST
+@reviewer_view
+def decide(request: HttpRequest, acting: Acting, file_id: int) -> HttpResponse:
+    file = _file(acting, file_id)
+    form = DecisionForm(request.POST)
+    allowed = {decision["status"] for decision in decisions_for(file)}
+    to_status = request.POST.get("to_status", "")
+    if not form.is_valid():
+        return _file_page(request, acting, file, decision_form=form)
+    if to_status not in allowed:
+        return _file_page(
+            request,
+            acting,
+            file,
+            decision_form=form,
+            error=_("Cette décision n'est pas possible pour un dossier dans cet état."),
+        )
+    try:
+        decided = review_file(
+            acting=acting,
+            file=file,
+            to_status=FileStatus(to_status),
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as exc:
+        form.add_error("reason" if to_status in NEEDS_REASON else None, str(exc))
+        return _file_page(request, acting, file, decision_form=form)
+    messages.success(
+        request,
+        _(
+            "Décision enregistrée : le dossier est maintenant « %(status)s ». Le demandeur est prévenu par e-mail."
+        )
+        % {"status": decided.get_status_display()},
+    )
+    return redirect("qualification:review_file", file_id=file.pk)
+
+
+@require_POST
+@reviewer_view
+def comment(request: HttpRequest, acting: Acting, file_id: int) -> HttpResponse:
+    file = _file(acting, file_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment_file(acting=acting, file=file, text=form.cleaned_data["text"])
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Commentaire ajouté au dossier."))
+            return redirect("qualification:review_file", file_id=file.pk)
+    return _file_page(request, acting, file, comment_form=form)
+
+
+@require_POST
+@reviewer_view
+def validate_bank(request: HttpRequest, acting: Acting, file_id: int) -> HttpResponse:
+    file = _file(acting, file_id)
+    try:
+        validate_bank_details(acting=acting, file=file)
+    except DomainError as exc:
+        return _file_page(request, acting, file, error=str(exc))
+    messages.success(request, _("Coordonnées bancaires validées."))
+    return redirect("qualification:review_file", file_id=file.pk)
