@@ -1,7 +1,7 @@
 """Where the time of issuing goes: COPY of N passes into scratch copies of the passes table.
 
     .venv/bin/python bench/issue_variants.py [--passes 1000000] [--repeat 1]
-        [--variants as_is,one_fk,no_fk,no_fk_no_order_index,indexes_after]
+        [--variants as_is,one_fk,order_fk,no_fk,no_fk_no_order_index,indexes_after]
 
 Run it after `bench/issue_passes.py` (it reuses that order's booklets as foreign-key targets, in
 the same bench database). For each variant it creates a scratch table shaped like
@@ -11,6 +11,7 @@ then runs the activation UPDATE of `record_payment`, and drops the table. Varian
   as_is                 the real table: 4 indexes, FKs to order and booklet DEFERRABLE INITIALLY
                         DEFERRED (so checked row by row at COMMIT)
   one_fk                only the booklet FK (the order is the booklet's)
+  order_fk              only the order FK (the booklet derived from the serial)
   no_fk                 indexes, no FK
   no_fk_no_order_index  no FK, no (order_id, status) index
   indexes_after         no index while copying, indexes built after (the floor of COPY)
@@ -24,7 +25,7 @@ import time
 
 import benchlib
 
-VARIANTS = ["as_is", "one_fk", "no_fk", "no_fk_no_order_index", "indexes_after"]
+VARIANTS = ["as_is", "one_fk", "order_fk", "no_fk", "no_fk_no_order_index", "indexes_after"]
 SCRATCH = "bench_scratch_pass"
 INDEXES = [
     f"ALTER TABLE {SCRATCH} ADD PRIMARY KEY (id)",
@@ -43,6 +44,7 @@ FK_BOOKLET = (
 SCHEMA = {
     "as_is": [*INDEXES, ORDER_INDEX, FK_ORDER, FK_BOOKLET],
     "one_fk": [*INDEXES, ORDER_INDEX, FK_BOOKLET],
+    "order_fk": [*INDEXES, ORDER_INDEX, FK_ORDER],
     "no_fk": [*INDEXES, ORDER_INDEX],
     "no_fk_no_order_index": INDEXES,
     "indexes_after": [],

@@ -1,6 +1,7 @@
 """Profile of the redemption hot path, in process: where the time of one request goes.
 
     .venv/bin/python bench/profile_redeem.py [--requests 500] [--top 35] [--sort tottime]
+                                             [--wait-quiet 60] [--reuse-db]
 
 Same world as redeem_http.py; sends N redemptions of fresh passes through django.test.Client
 (the whole middleware and django-ninja stack, no network), once without a profiler to time them
@@ -29,6 +30,7 @@ def main() -> int:
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", benchlib.DEFAULT_DATABASE_URL),
     )
+    parser.add_argument("--wait-quiet", type=int, default=60)
     parser.add_argument("--reuse-db", action="store_true")
     args = parser.parse_args()
     if not 10 <= args.requests <= 100_000:
@@ -74,6 +76,7 @@ def main() -> int:
 
     for code in codes[:10]:  # warm-up: imports, translations, the fund account
         redeem(code)
+    quiet = benchlib.wait_for_quiet(args.wait_quiet)
     sql = {"seconds": 0.0, "count": 0}
 
     def timed(execute, statement, params, many, context):
@@ -108,6 +111,7 @@ def main() -> int:
             ("  of which Python besides", f"{1000 * (wall - sql['seconds']) / n:.2f} ms"),
             ("SQL statements per request", f"{sql['count'] / n:.1f}"),
             ("single-process ceiling", f"{n / wall:,.0f} requests/s"),
+            ("machine", quiet),
         ],
     )
     benchlib.print_table(

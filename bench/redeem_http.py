@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/redeem_http.py [--requests 20000] [--clients 16] [--workers 4]
         [--worker-class sync|gthread] [--threads 4] [--db-conn persistent|pool|per-request]
-        [--warmup 1000] [--max-seconds 300] [--database-url URL] [--reuse-db] [--drop]
+        [--warmup 1000] [--max-seconds 300] [--wait-quiet 120] [--py-spy FILE]
+        [--server-settings MODULE] [--database-url URL] [--reuse-db] [--drop]
 
 Prepares a world through the services (operator, sponsor, provider with a qualified place, an API
 token, a paid issued order), counts the SQL queries of one redemption in process, starts
@@ -43,8 +44,7 @@ TARGET_P99_MS = 100
 
 def main() -> int:
     args = parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: apt-get install -y wrk")
+    ensure_wrk()
     database = benchlib.setup_django(args.database_url, fresh=not args.reuse_db)
     workdir = Path(tempfile.mkdtemp(prefix="passnum-bench-"))
     server: subprocess.Popen | None = None
@@ -76,6 +76,21 @@ def main() -> int:
     return 0 if verification["double_redemptions"] == 0 and not verification["ledger"] else 1
 
 
+def ensure_wrk() -> None:
+    """wrk comes from Debian: installed here when missing and we are root, else explained."""
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        sys.exit("wrk is missing: apt-get install -y wrk")
+    print("installing wrk (apt-get install -y wrk)…", file=sys.stderr, flush=True)
+    install = ["apt-get", "install", "-y", "-q", "wrk"]
+    if subprocess.run(install, capture_output=True, timeout=600).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], capture_output=True, timeout=600)
+        subprocess.run(install, capture_output=True, timeout=600)
+    if not shutil.which("wrk"):
+        sys.exit("could not install wrk: apt-get install -y wrk")
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000, help="measured requests")
@@ -103,6 +118,12 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=120,
         help="wait at most this many seconds for other work to leave the CPUs idle",
+    )
+    parser.add_argument(
+        "--server-settings",
+        metavar="MODULE",
+        help="DJANGO_SETTINGS_MODULE of the server, a module of bench/ (an experiment), e.g. "
+        "settings_prepared",
     )
     parser.add_argument(
         "--py-spy",
@@ -221,6 +242,9 @@ def server_environment(args: argparse.Namespace) -> dict[str, str]:
         env["DATABASE_POOL_MAX"] = str(args.pool_max)
     else:
         env["DATABASE_CONN_MAX_AGE"] = "0"
+    if args.server_settings:
+        env["DJANGO_SETTINGS_MODULE"] = args.server_settings
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))
     return env
 
 
@@ -337,18 +361,17 @@ def drive(args, port, token, world, codes: list[str], count: int, workdir, name,
         token,
     ]
     print(f"{name}: {count:,} requests, {args.clients} connections", file=sys.stderr)
+    database = benchlib.database_name(args.database_url)
     spy = _start_py_spy(args, server) if server is not None else None
-    before = procstats.snapshot(
-        server.pid if server else None, benchlib.database_name(args.database_url)
-    )
-    started = time.monotonic()
-    result = _run_wrk(command, threads, deadline=started + args.max_seconds + 30)
-    wall = time.monotonic() - started
-    after = procstats.snapshot(
-        server.pid if server else None, benchlib.database_name(args.database_url)
-    )
-    if spy is not None:
-        _stop_py_spy(spy)
+    try:
+        before = procstats.snapshot(server.pid if server else None, database)
+        started = time.monotonic()
+        result = _run_wrk(command, threads, deadline=started + args.max_seconds + 30)
+        wall = time.monotonic() - started
+        after = procstats.snapshot(server.pid if server else None, database)
+    finally:
+        if spy is not None:
+            _stop_py_spy(spy)
     result["wall_seconds"] = wall
     result["cpu"] = procstats.delta(before, after)
     return result
@@ -477,7 +500,11 @@ def report(args, database, env, warm, run, verification, queries) -> None:
     rows = [
         ("database", f"{benchlib.database_name(args.database_url)} ({database})"),
         ("machine", benchlib.machine_summary()),
-        ("server", f"gunicorn {worker}, {connection}, DEBUG=false"),
+        (
+            "server",
+            f"gunicorn {worker}, {connection}, DEBUG=false"
+            + (f", settings {args.server_settings}" if args.server_settings else ""),
+        ),
         ("load generator", f"wrk, {args.wrk_threads} thread(s), {args.clients} connections"),
         ("warm-up requests (not measured)", f"{warm.get('ok', 0):,} × 201"),
         ("measured requests", f"{run['ok'] + run['other']:,} answered"),
@@ -540,7 +567,8 @@ def report(args, database, env, warm, run, verification, queries) -> None:
 
 
 def _env_summary(env: dict[str, str]) -> str:
-    keys = ["DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "DATABASE_CONN_MAX_AGE", "DATABASE_POOL"]
+    keys = ["DJANGO_SETTINGS_MODULE", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL"]
+    keys += ["DATABASE_CONN_MAX_AGE", "DATABASE_POOL"]
     keys += ["DATABASE_POOL_MIN", "DATABASE_POOL_MAX"]
     return " ".join(f"{key}={env[key]}" for key in keys if key in env)
 
