@@ -29,19 +29,34 @@ def can_review(*, acting: Acting, file: "ProviderFile") -> bool:
     return file.organisation.places.filter(departement__in=territory).exists()
 
 
-def review_queue(*, acting: Acting) -> QuerySet["ProviderFile"]:
-    """Files waiting for a decision that `acting` may review, oldest submission first."""
-    files = ProviderFile.objects.select_related("organisation").filter(status=FileStatus.SUBMITTED)
+def reviewable_files(*, acting: Acting) -> QuerySet["ProviderFile"]:
+    """Every file `acting` may review: all for operator staff, the hub's territory for a hub."""
+    files = ProviderFile.objects.select_related("organisation")
     if acting.organisation.kind == OrganisationKind.OPERATOR:
-        return files.order_by("submitted_at", "pk")
+        return files
     if acting.organisation.kind == OrganisationKind.HUB:
         territory = acting.organisation.territory or []
-        return (
-            files.filter(organisation__places__departement__in=territory)
-            .distinct()
-            .order_by("submitted_at", "pk")
-        )
+        return files.filter(organisation__places__departement__in=territory).distinct()
     return files.none()
+
+
+def review_queue(*, acting: Acting) -> QuerySet["ProviderFile"]:
+    """Files waiting for a decision, oldest submission first."""
+    return (
+        reviewable_files(acting=acting)
+        .filter(status=FileStatus.SUBMITTED)
+        .order_by("submitted_at", "pk")
+    )
+
+
+def decided_files(*, acting: Acting) -> QuerySet["ProviderFile"]:
+    """Files already decided (qualified, suspended, changes requested, rejected): where
+    suspensions and requalifications start."""
+    return (
+        reviewable_files(acting=acting)
+        .exclude(status__in=[FileStatus.DRAFT, FileStatus.SUBMITTED])
+        .order_by("-updated_at", "pk")
+    )
 
 
 def file_for_reviewer(*, acting: Acting, file_id: int) -> "ProviderFile":

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -173,19 +172,3 @@ def document_for(*, acting: Acting, document_id: int) -> SupportingDocument:
     if not owner and not can_review(acting=acting, file=document.file):
         raise Http404
     return document
-
-
-def decided_files(*, acting: Acting) -> QuerySet[ProviderFile]:
-    """Files already decided (qualified, suspended, changes requested, rejected) that `acting`
-    may review: where suspensions and requalifications start. Same scoping as review_queue."""
-    files = (
-        ProviderFile.objects.select_related("organisation")
-        .exclude(status__in=[FileStatus.DRAFT, FileStatus.SUBMITTED])
-        .order_by("-updated_at", "pk")
-    )
-    if acting.kind == OrganisationKind.OPERATOR:
-        return files
-    if acting.kind == OrganisationKind.HUB:
-        territory = acting.organisation.territory or []
-        return files.filter(organisation__places__departement__in=territory).distinct()
-    return files.none()

@@ -23,13 +23,12 @@ from passnum.places.enums import (
     SupportMode,
 )
 from passnum.places.models import ProviderFile
-from passnum.places.selectors import file_for_reviewer, review_queue
+from passnum.places.selectors import decided_files, file_for_reviewer, review_queue
 from passnum.places.services import comment_file, review_file, validate_bank_details
 from passnum.places.services.review import NEEDS_REASON, PLACE_MOVES
 from passnum.www.qualification.common import (
     STATUS_BADGES,
     answers_table,
-    decided_files,
     mask_iban,
     reviewer_view,
 )
