@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from passnum.accounts.enums import MemberRole, OrganisationKind
-from passnum.accounts.models import ApiToken, Membership, Organisation, User
+from passnum.accounts.models import ApiToken, Invitation, Membership, Organisation, User
 from passnum.accounts.selectors import Acting
-from passnum.accounts.services import create_organisation, digest_token
+from passnum.accounts.services import create_organisation, digest_token, invite_member
 from passnum.catalogue.models import Service
 from passnum.orders.models import Order
 from passnum.orders.services import UsageRules, create_order, record_payment
@@ -129,6 +129,7 @@ def build_demo() -> DemoWorld:
     provider = _acting(users, organisations, OrganisationKind.PROVIDER)
     places = _places(provider=provider, operator=operator)
     _token(provider)
+    _invitation(sponsor)
     with transaction.atomic():
         if not Order.objects.filter(sponsor=sponsor.organisation).exists():
             paid = create_order(acting=sponsor, quantity=200, label="Campagne d'hiver — Bordeaux")
@@ -197,8 +198,7 @@ def _places(*, provider: Acting, operator: Acting) -> list[Place]:
         if Place.objects.filter(organisation=provider.organisation, name=name).exists():
             continue
         place = create_place(
-            actor=provider.user,
-            organisation=provider.organisation,
+            acting=provider,
             name=name,
             address=address,
             postcode=postcode,
@@ -296,6 +296,18 @@ def _token(provider: Acting) -> None:
             digest=digest,
         )
     assert provider.membership.role == MemberRole.ADMIN
+
+
+def _invitation(sponsor: Acting) -> None:
+    """One pending invitation on the sponsor's members' page (the console backend prints the
+    e-mail, and so its link)."""
+    if not Invitation.objects.filter(organisation=sponsor.organisation).exists():
+        invite_member(
+            actor=sponsor.user,
+            organisation=sponsor.organisation,
+            email="collegue@demo.passnum.fr",
+            role=MemberRole.MEMBER,
+        )
 
 
 def _first_service() -> str:

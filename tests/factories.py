@@ -2,6 +2,7 @@
 logs and the invariants hold for test data exactly as for real data."""
 
 import datetime
+import itertools
 from decimal import Decimal
 
 import factory
@@ -10,7 +11,12 @@ from factory.django import DjangoModelFactory
 from passnum.accounts.enums import MemberRole, OrganisationKind
 from passnum.accounts.models import Membership, Organisation, User
 from passnum.accounts.selectors import Acting
-from passnum.accounts.services import create_api_token, create_organisation
+from passnum.accounts.services import (
+    IssuedInvitation,
+    create_api_token,
+    create_organisation,
+    invite_member,
+)
 from passnum.catalogue.models import Service
 from passnum.orders.models import Order
 from passnum.orders.services import UsageRules, create_order, record_payment
@@ -111,10 +117,19 @@ class PlaceFactory(DjangoModelFactory):
     def _create(
         cls, model_class, *args, qualification_status=QualificationStatus.QUALIFIED, **kwargs
     ):
-        organisation = kwargs["organisation"]
-        member = Membership.objects.filter(organisation=organisation).select_related("user")
-        actor = member.first().user if member.exists() else UserFactory()
-        place = create_place(actor=actor, **kwargs)
+        organisation = kwargs.pop("organisation")
+        member = (
+            Membership.objects.filter(organisation=organisation)
+            .select_related("user", "organisation")
+            .first()
+        )
+        acting = (
+            Acting(user=member.user, organisation=member.organisation, membership=member)
+            if member is not None
+            else make_acting(organisation.kind, organisation=organisation)
+        )
+        actor = acting.user
+        place = create_place(acting=acting, **kwargs)
         path = {
             QualificationStatus.DRAFT: [],
             QualificationStatus.SUBMITTED: [QualificationStatus.SUBMITTED],
@@ -176,3 +191,19 @@ def a_service(family: str | None = None) -> Service:
     service = services.first()
     assert service is not None
     return service
+
+
+_invitation_numbers = itertools.count(1)
+
+
+def make_invitation(
+    admin: Acting, *, email: str | None = None, role: MemberRole = MemberRole.MEMBER
+) -> IssuedInvitation:
+    """An invitation sent by `admin` (an administrator) through the service: (invitation,
+    secret). The e-mail goes after commit (use django_capture_on_commit_callbacks to send it)."""
+    return invite_member(
+        actor=admin.user,
+        organisation=admin.organisation,
+        email=email or f"invited{next(_invitation_numbers)}@example.org",
+        role=role,
+    )

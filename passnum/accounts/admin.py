@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
-from passnum.accounts.models import ApiToken, Membership, Organisation, User
+from passnum.accounts.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    MembershipLog,
+    Organisation,
+    User,
+)
 
 
 @admin.register(User)
@@ -35,3 +43,50 @@ class OrganisationAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "name", "membership", "created_at", "revoked_at"]
     readonly_fields = ["prefix", "digest", "membership", "created_at", "revoked_at"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: an invitation is sent from the members' page (its secret goes by e-mail only)."""
+
+    list_display = ["email", "organisation", "role", "state", "created_at", "expires_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "organisation__name"]
+    list_select_related = ["organisation"]
+    readonly_fields = [
+        "organisation",
+        "email",
+        "role",
+        "digest",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+        "revoked_by",
+    ]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("état"))
+    def state(self, obj: Invitation) -> str:
+        return str(obj.status.label)
+
+
+@admin.register(MembershipLog)
+class MembershipLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "organisation", "email", "action", "role_before", "role_after"]
+    list_filter = ["action"]
+    search_fields = ["email", "organisation__name"]
+    list_select_related = ["organisation"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

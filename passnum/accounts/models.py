@@ -3,9 +3,16 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from passnum.accounts.enums import MemberRole, OrganisationKind
+from passnum.accounts.enums import (
+    InvitationStatus,
+    MemberRole,
+    MembershipAction,
+    OrganisationKind,
+)
 
 
 class EmailUserManager(UserManager["User"]):
@@ -118,3 +125,128 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+
+class Invitation(models.Model):
+    """An e-mail invitation to join an organisation with a role.
+
+    The link carries a random secret (256 bits); only its SHA-256 digest is stored, like an API
+    token's. Its state is read from its dates: pending until accepted, revoked or expired
+    (`status`). Each move records who made it and when.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("adresse e-mail invitée"))
+    role = models.CharField(
+        _("rôle"), max_length=10, choices=MemberRole.choices, default=MemberRole.MEMBER
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("envoyée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("valable jusqu'au"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acceptée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("annulée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+                violation_error_message=_(
+                    "Une invitation est déjà en attente pour cette adresse dans l'organisation."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked_not_both",
+                violation_error_message=_(
+                    "Une invitation ne peut être à la fois acceptée et annulée."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")),
+                name="invitation_email_lower_case",
+                violation_error_message=_("L'adresse e-mail d'une invitation est en minuscules."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.role})"
+
+    @property
+    def status(self) -> InvitationStatus:
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+
+class MembershipLog(models.Model):
+    """Who joined, changed role, was removed or left, and who did it (kept after the membership
+    itself is deleted)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="membership_logs"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    email = models.EmailField(_("adresse e-mail du membre"))
+    action = models.CharField(_("action"), max_length=20, choices=MembershipAction.choices)
+    role_before = models.CharField(
+        _("rôle avant"), max_length=10, choices=MemberRole.choices, blank=True
+    )
+    role_after = models.CharField(
+        _("rôle après"), max_length=10, choices=MemberRole.choices, blank=True
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("fait par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("entrée du journal des membres")
+        verbose_name_plural = _("journal des membres")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} @ {self.organisation}: {self.action}"

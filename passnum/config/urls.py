@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from passnum.api.errors import not_found_view
 from passnum.api.main import api
-from passnum.www import public, tokens, views
+from passnum.www import members, public, tokens, views
 
 admin.site.site_header = _("passnum — back-office")
 admin.site.site_title = "passnum"
@@ -22,6 +22,15 @@ urlpatterns = [
     path("", include("passnum.www.qualification.urls")),
     path("jetons/", tokens.tokens, name="tokens"),
     path("jetons/<int:token_id>/revoquer/", tokens.revoke, name="revoke_token"),
+    path("membres/", members.members, name="members"),
+    path("membres/<int:membership_id>/role/", members.change_role, name="member_role"),
+    path("membres/<int:membership_id>/retirer/", members.remove, name="member_remove"),
+    path(
+        "membres/invitations/<int:invitation_id>/annuler/",
+        members.revoke,
+        name="invitation_revoke",
+    ),
+    path("invitation/<str:secret>/", members.invitation, name="invitation"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("backoffice/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -1,19 +1,11 @@
-import hashlib
-import secrets
-from dataclasses import dataclass
+"""Users, organisations, and the rule every member-management write starts with: the actor is an
+administrator of the organisation (or a superuser)."""
 
 from django.db import transaction
-from django.utils import timezone
 
 from passnum.accounts.enums import MemberRole, OrganisationKind
-from passnum.accounts.models import ApiToken, Membership, Organisation, User
-from passnum.core.exceptions import PermissionDenied
-
-TOKEN_PREFIX = "pn_"  # noqa: S105 (a prefix, not a secret)
-
-
-def digest_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+from passnum.accounts.exceptions import NotAnAdmin
+from passnum.accounts.models import Membership, Organisation, User
 
 
 def create_user(
@@ -71,7 +63,7 @@ def create_organisation(
 def add_member(
     *, actor: User, organisation: Organisation, user: User, role: MemberRole = MemberRole.MEMBER
 ) -> Membership:
-    _require_admin(actor=actor, organisation=organisation)
+    require_admin(actor=actor, organisation=organisation)
     with transaction.atomic():
         membership, _created = Membership.objects.update_or_create(
             user=user, organisation=organisation, defaults={"role": role}
@@ -79,39 +71,11 @@ def add_member(
     return membership
 
 
-@dataclass(frozen=True)
-class IssuedToken:
-    token: ApiToken
-    clear: str
-
-
-def create_api_token(*, actor: User, membership: Membership, name: str) -> IssuedToken:
-    """A member creates a token for themselves (or an admin of the organisation for a member)."""
-    if membership.user_id != actor.pk:
-        _require_admin(actor=actor, organisation=membership.organisation)
-    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with transaction.atomic():
-        token = ApiToken.objects.create(
-            membership=membership, name=name, prefix=clear[:10], digest=digest_token(clear)
-        )
-    return IssuedToken(token=token, clear=clear)
-
-
-def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
-    if token.membership.user_id != actor.pk:
-        _require_admin(actor=actor, organisation=token.membership.organisation)
-    with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-    token.refresh_from_db()
-    return token
-
-
-def _require_admin(*, actor: User, organisation: Organisation) -> None:
+def require_admin(*, actor: User, organisation: Organisation) -> None:
+    """NotAnAdmin (a PermissionDenied) unless the actor administers the organisation."""
     if actor.is_superuser:
         return
     if not Membership.objects.filter(
         user=actor, organisation=organisation, role=MemberRole.ADMIN
     ).exists():
-        raise PermissionDenied()
+        raise NotAnAdmin()
