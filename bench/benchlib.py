@@ -154,8 +154,7 @@ def make_qualified_place(provider, tag: str):
     from passnum.places.services import change_place_qualification, create_place
 
     place = create_place(
-        actor=provider.user,
-        organisation=provider.organisation,
+        acting=provider,
         name=f"Espace numérique {tag}",
         address="1 place de la Victoire",
         postcode="33000",

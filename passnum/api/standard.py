@@ -69,7 +69,7 @@ def import_csv(request: HttpRequest, source: Form[str], file: File[UploadedFile]
         text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidImportFile(_("Le fichier doit être encodé en UTF-8.")) from None
-    report = import_places(actor=acting.user, stream=io.StringIO(text), source=source)
+    report = import_places(acting=acting, stream=io.StringIO(text), source=source)
     return {
         "created": report.count("created"),
         "updated": report.count("updated"),

@@ -36,6 +36,25 @@ QUALIFICATION_TRANSITIONS: dict[str, set[str]] = {
     QualificationStatus.REJECTED: set(),
 }
 
+# A place added once its structure is qualified is reviewed alone (the file stays qualified):
+# the provider submits it from these states, a reviewer decides (services/place_review.py).
+PLACE_SUBMITTABLE_STATUSES = (QualificationStatus.DRAFT, QualificationStatus.CHANGES_REQUESTED)
+
+
+class PlaceDecision(models.TextChoices):
+    """A reviewer's decision on a place submitted alone."""
+
+    APPROVE = "approve", _("Qualifier le lieu")
+    REQUEST_CHANGES = "request_changes", _("Demander des modifications")
+    REJECT = "reject", _("Refuser le lieu")
+
+
+PLACE_DECISION_STATUS: dict[str, QualificationStatus] = {
+    PlaceDecision.APPROVE: QualificationStatus.QUALIFIED,
+    PlaceDecision.REQUEST_CHANGES: QualificationStatus.CHANGES_REQUESTED,
+    PlaceDecision.REJECT: QualificationStatus.REJECTED,
+}
+
 
 # Vocabularies of the national standard for digital-mediation places (v1.0.x): the stored value
 # is the standard's exact string, so imports and exports need no mapping.

@@ -1,10 +1,14 @@
-from django.db.models import QuerySet
+import functools
+
+from django.db import router
+from django.db.models import Max, Q, QuerySet
 
 from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.selectors import Acting
 from passnum.core.exceptions import NotFound
-from passnum.places.enums import FileStatus
-from passnum.places.models import Place, ProviderFile
+from passnum.core.rows import Columns, prepared_cursor
+from passnum.places.enums import FileStatus, QualificationStatus
+from passnum.places.models import Place, ProviderFile, ServiceOffer, SupportingDocument
 
 
 def place_of(*, acting: Acting, place_id: int) -> Place:
@@ -15,27 +19,116 @@ def place_of(*, acting: Acting, place_id: int) -> Place:
     return place
 
 
+# What redeeming and checking a pass read of the place (the rules and the answer); the
+# rest of its fields would load on access.
+REDEMPTION_FIELDS = (
+    "id",
+    "organisation",
+    "name",
+    "commune_name",
+    "commune_code",
+    "epci_code",
+    "departement",
+    "region",
+    "place_type",
+    "qualification_status",
+)
+
+
+@functools.cache
+def _redemption_columns() -> Columns[Place]:
+    return Columns(Place, REDEMPTION_FIELDS, "p")
+
+
+@functools.cache
+def _place_for_redemption_sql(db: str) -> str:
+    return (
+        f"SELECT {_redemption_columns().sql(db)} FROM {Place._meta.db_table} p "  # noqa: S608
+        "WHERE p.id = %s AND p.organisation_id = %s"
+    )
+
+
+def place_for_redemption(*, acting: Acting, place_id: int) -> Place:
+    """`place_of` reading only REDEMPTION_FIELDS, in hand-written SQL (core.rows): every scan
+    runs it."""
+    if not 0 < place_id < 2**63:
+        raise NotFound()
+    columns = _redemption_columns()
+    db = router.db_for_read(Place)
+    with prepared_cursor(db) as cursor:
+        cursor.execute(_place_for_redemption_sql(db), [place_id, acting.organisation.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound()
+    return columns.build(db, row)
+
+
 def places_of(*, acting: Acting) -> QuerySet[Place]:
     return Place.objects.filter(organisation=acting.organisation).order_by("name")
 
 
+def offer_of(*, acting: Acting, offer_id: int) -> ServiceOffer:
+    """An offer of one of the acting organisation's places; 404 for any other."""
+    offer = (
+        ServiceOffer.objects.select_related("place", "service")
+        .filter(pk=offer_id, place__organisation=acting.organisation)
+        .first()
+    )
+    if offer is None:
+        raise NotFound()
+    return offer
+
+
+def document_for(*, acting: Acting, document_id: int) -> SupportingDocument:
+    """A supporting document, for the applicant organisation or a reviewer of its file; 404 for
+    anyone else (no existence leak)."""
+    document = (
+        SupportingDocument.objects.select_related("file__organisation")
+        .filter(pk=document_id)
+        .first()
+    )
+    if document is None:
+        raise NotFound()
+    owner = document.file.organisation_id == acting.organisation.pk
+    if not owner and not can_review(acting=acting, file=document.file):
+        raise NotFound()
+    return document
+
+
+# --- Review: one scoping rule for files and places -------------------------------------------
+
+
+def review_territory(*, acting: Acting) -> list[str] | None:
+    """The départements whose places `acting` reviews: None for every one (operator staff),
+    a hub's territory, nothing for any other organisation."""
+    if acting.organisation.kind == OrganisationKind.OPERATOR:
+        return None
+    if acting.organisation.kind == OrganisationKind.HUB:
+        return list(acting.organisation.territory or [])
+    return []
+
+
 def can_review(*, acting: Acting, file: "ProviderFile") -> bool:
     """Operator staff review every file; a hub the files with a place in its territory."""
-    if acting.organisation.kind == OrganisationKind.OPERATOR:
+    territory = review_territory(acting=acting)
+    if territory is None:
         return True
-    if acting.organisation.kind != OrganisationKind.HUB:
-        return False
-    territory = acting.organisation.territory or []
-    return file.organisation.places.filter(departement__in=territory).exists()
+    return bool(territory) and file.organisation.places.filter(departement__in=territory).exists()
+
+
+def can_review_place(*, acting: Acting, place: Place) -> bool:
+    """Operator staff review every place; a hub the places of its territory."""
+    territory = review_territory(acting=acting)
+    return territory is None or place.departement in territory
 
 
 def reviewable_files(*, acting: Acting) -> QuerySet["ProviderFile"]:
     """Every file `acting` may review: all for operator staff, the hub's territory for a hub."""
     files = ProviderFile.objects.select_related("organisation")
-    if acting.organisation.kind == OrganisationKind.OPERATOR:
+    territory = review_territory(acting=acting)
+    if territory is None:
         return files
-    if acting.organisation.kind == OrganisationKind.HUB:
-        territory = acting.organisation.territory or []
+    if territory:
         return files.filter(organisation__places__departement__in=territory).distinct()
     return files.none()
 
@@ -64,3 +157,57 @@ def file_for_reviewer(*, acting: Acting, file_id: int) -> "ProviderFile":
     if file is None or not can_review(acting=acting, file=file):
         raise NotFound()
     return file
+
+
+def reviewable_places(*, acting: Acting) -> QuerySet[Place]:
+    """Every place `acting` may review: all for operator staff, the hub's territory for a hub."""
+    places = Place.objects.select_related("organisation")
+    territory = review_territory(acting=acting)
+    if territory is None:
+        return places
+    if territory:
+        return places.filter(departement__in=territory)
+    return places.none()
+
+
+def place_review_queue(*, acting: Acting) -> QuerySet[Place]:
+    """Places added after their structure's qualification and submitted alone, waiting for a
+    decision, oldest submission first (the places of a file under review wait with it)."""
+    return (
+        reviewable_places(acting=acting)
+        .filter(
+            qualification_status=QualificationStatus.SUBMITTED,
+            organisation__qualification_file__status=FileStatus.QUALIFIED,
+        )
+        .annotate(
+            submitted_at=Max(
+                "transitions__created_at",
+                filter=Q(transitions__to_status=QualificationStatus.SUBMITTED),
+            )
+        )
+        .order_by("submitted_at", "pk")
+    )
+
+
+def place_for_reviewer(*, acting: Acting, place_id: int) -> Place:
+    """A place `acting` may review (its offer prefetched); 404 for any other."""
+    place = (
+        Place.objects.select_related("organisation")
+        .prefetch_related("offers__service")
+        .filter(pk=place_id)
+        .first()
+    )
+    if place is None or not can_review_place(acting=acting, place=place):
+        raise NotFound()
+    return place
+
+
+def awaits_place_review(place: Place) -> bool:
+    """Is the place submitted alone (its structure already qualified) and waiting for a
+    decision?"""
+    return (
+        place.qualification_status == QualificationStatus.SUBMITTED
+        and ProviderFile.objects.filter(
+            organisation_id=place.organisation_id, status=FileStatus.QUALIFIED
+        ).exists()
+    )

@@ -21,7 +21,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from passnum.accounts.enums import OrganisationKind
-from passnum.accounts.models import Organisation, User
+from passnum.accounts.models import Organisation
+from passnum.accounts.selectors import Acting
 from passnum.accounts.services import create_organisation
 from passnum.core.exceptions import DomainError, NotFound
 from passnum.places.enums import PlaceType, QualificationStatus
@@ -151,13 +152,14 @@ class InvalidImportFile(DomainError):
     http_status = 400
 
 
-def import_places(*, actor: User, stream: io.TextIOBase, source: str) -> ImportReport:
-    """Create or update places from a standard CSV, line by line: a bad line is reported with
-    its reasons and writes nothing; the others are kept. Imported places are drafts: they
-    become public only once their organisation is qualified.
+def import_places(*, acting: Acting, stream: io.TextIOBase, source: str) -> ImportReport:
+    """Operator staff create or update places from a standard CSV, line by line: a bad line is
+    reported with its reasons and writes nothing; the others are kept. Imported places are
+    drafts: they become public only once their organisation is qualified.
 
     Places are matched by (source, id); organisations by SIREN (the pivot's first 9 digits).
     """
+    acting.require_kind(OrganisationKind.OPERATOR)
     if not re.fullmatch(r"[\w.-]{1,100}", source):
         raise InvalidImportFile(_("Nom de source invalide."))
     reader = csv.DictReader(stream)
@@ -179,7 +181,7 @@ def import_places(*, actor: User, stream: io.TextIOBase, source: str) -> ImportR
             continue
         try:
             with transaction.atomic():
-                outcome = _import_row(actor=actor, row=row, source=source)
+                outcome = _import_row(acting=acting, row=row, source=source)
         except DomainError as exc:
             report.lines.append(LineResult(number, identifier, "rejected", [str(exc)]))
         else:
@@ -222,10 +224,11 @@ def validate_row(row: dict[str, str | None]) -> list[str]:
     return reasons
 
 
-def _import_row(*, actor: User, row: dict[str, str], source: str) -> str:
+def _import_row(*, acting: Acting, row: dict[str, str], source: str) -> str:
     from passnum.geography.selectors import commune as find_commune
     from passnum.geography.selectors import communes_for_postcode
-    from passnum.places.services.places import create_place
+    from passnum.places.services.places import import_place
+    from passnum.places.validation import opening_hours_ok
 
     value = {key: (item or "").strip() for key, item in row.items() if key}
     try:
@@ -264,26 +267,23 @@ def _import_row(*, actor: User, row: dict[str, str], source: str) -> str:
         "acceslibre_url": value.get("fiche_acces_libre", ""),
         "booking_url": value.get("prise_rdv", ""),
     }
+    if fields["opening_hours"] and not opening_hours_ok(fields["opening_hours"]):
+        fields["opening_hours"] = ""  # kept out rather than refusing the whole place
     existing = Place.objects.filter(source=source, source_id=value["id"]).first()
-    if existing is not None:
-        from passnum.places.validation import clean_place_fields
-
-        Place.objects.filter(pk=existing.pk).update(**clean_place_fields(fields))
-        return "updated"
-    organisation = _organisation_for(
-        actor=actor, pivot=value["pivot"], name=value.get("structure_parente") or value["nom"]
+    organisation = (
+        existing.organisation
+        if existing is not None
+        else _organisation_for(
+            pivot=value["pivot"], name=value.get("structure_parente") or value["nom"]
+        )
     )
-    if fields.get("opening_hours"):
-        from passnum.places.validation import opening_hours_ok
-
-        if not opening_hours_ok(fields["opening_hours"]):
-            fields["opening_hours"] = ""  # kept out rather than refusing the whole place
-    place = create_place(actor=actor, organisation=organisation, **fields)
-    Place.objects.filter(pk=place.pk).update(source=source, source_id=value["id"])
-    return "created"
+    _place, created = import_place(
+        acting=acting, organisation=organisation, source=source, source_id=value["id"], **fields
+    )
+    return "created" if created else "updated"
 
 
-def _organisation_for(*, actor: User, pivot: str, name: str) -> Organisation:
+def _organisation_for(*, pivot: str, name: str) -> Organisation:
     siren = pivot[:9] if pivot.isdigit() else ""
     if siren:
         found = Organisation.objects.filter(kind=OrganisationKind.PROVIDER, siren=siren).first()

@@ -219,6 +219,33 @@ def test_a_wrong_siret_is_refused(provider, siret):
         )
 
 
+@pytest.mark.parametrize(
+    "website",
+    ["www.exemple.fr", "ftp://exemple.fr", "javascript:alert(1)", "https://", "pas une url"],
+)
+def test_a_website_must_be_an_http_address(provider, website):
+    file = open_file(acting=provider)
+    with pytest.raises(InvalidPlace, match="site web invalide") as refused:
+        update_file_identity(
+            acting=provider, file=file, siret=SIRET, legal_form="Association", website=website
+        )
+    assert "https://www.exemple.fr" in str(refused.value)  # says what is expected
+    file.refresh_from_db()
+    assert (file.siret, file.website) == ("", "")
+
+
+@pytest.mark.parametrize("website", ["https://www.exemple.fr", " http://clic.asso.fr/accueil ", ""])
+def test_a_website_is_optional_and_kept_trimmed(provider, website):
+    file = update_file_identity(
+        acting=provider,
+        file=open_file(acting=provider),
+        siret=SIRET,
+        legal_form="Association",
+        website=website,
+    )
+    assert file.website == website.strip()
+
+
 def test_one_siret_for_one_structure(provider):
     update_file_identity(
         acting=provider, file=open_file(acting=provider), siret=SIRET, legal_form="Association"
@@ -308,8 +335,7 @@ def test_a_place_in_an_arrondissement_belongs_to_its_commune(provider):
     from passnum.places.services import create_place
 
     place = create_place(
-        actor=provider.user,
-        organisation=provider.organisation,
+        acting=provider,
         name="EPN Paris 11",
         address="1 rue Oberkampf",
         postcode="75011",
@@ -327,8 +353,7 @@ def test_an_unknown_commune_is_refused(provider):
 
     with pytest.raises(InvalidPlace, match="33999"):
         create_place(
-            actor=provider.user,
-            organisation=provider.organisation,
+            acting=provider,
             name="X",
             address="1 rue",
             postcode="33000",

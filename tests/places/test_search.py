@@ -199,8 +199,19 @@ def test_family_and_public_combine(provider):
     "status", [status for status in QualificationStatus if status != QualificationStatus.QUALIFIED]
 )
 def test_places_not_qualified_are_never_returned(provider, status):
-    hidden = a_place(provider, name="Hidden", qualification_status=status)
+    # The offer first: a place under review cannot be changed.
+    hidden = a_place(provider, name="Hidden", qualification_status=QualificationStatus.DRAFT)
     offer(provider, hidden, a_service("demarches"))
+    S = QualificationStatus
+    path = {
+        S.DRAFT: [],
+        S.SUBMITTED: [S.SUBMITTED],
+        S.CHANGES_REQUESTED: [S.SUBMITTED, S.CHANGES_REQUESTED],
+        S.REJECTED: [S.SUBMITTED, S.REJECTED],
+        S.SUSPENDED: [S.SUBMITTED, S.QUALIFIED, S.SUSPENDED],
+    }[status]
+    for step in path:
+        hidden = change_place_qualification(actor=provider.user, place=hidden, to_status=step)
     a_place(provider, name="Shown")
     centre = (44.8378, -0.5792)
     for criteria in (

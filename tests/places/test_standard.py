@@ -70,13 +70,13 @@ def test_only_qualified_places_are_exported(provider):
 
 def test_the_standard_example_imports_cleanly_then_updates(operator):
     example = (STANDARD / "exemple-valide.csv").read_text(encoding="utf-8")
-    report = import_places(actor=operator.user, stream=io.StringIO(example), source="mednum")
+    report = import_places(acting=operator, stream=io.StringIO(example), source="mednum")
     assert report.count("created") == 1 and report.rejected == []
     place = Place.objects.get(source="mednum", source_id="structure-1")
     assert (place.commune_code, place.departement, place.region) == ("51454", "51", "44")
     assert place.qualification_status == QualificationStatus.DRAFT
     assert place.publics == ["Jeunes", "Femmes"] and place.itinerant
-    again = import_places(actor=operator.user, stream=io.StringIO(example), source="mednum")
+    again = import_places(acting=operator, stream=io.StringIO(example), source="mednum")
     assert again.count("updated") == 1 and Place.objects.filter(source="mednum").count() == 1
 
 
@@ -90,7 +90,7 @@ def test_bad_lines_are_reported_one_by_one_and_write_nothing(operator):
     )
     unknown_commune = good.replace('"51454"', '"51999"').replace('"structure-1"', '"s-5"')
     text = "\n".join([header, bad_postcode, good, no_name, bad_service, unknown_commune])
-    report = import_places(actor=operator.user, stream=io.StringIO(text), source="mix")
+    report = import_places(acting=operator, stream=io.StringIO(text), source="mix")
     assert report.count("created") == 1
     rejected = {line.line: " ".join(line.reasons) for line in report.rejected}
     assert set(rejected) == {2, 4, 5, 6}
@@ -105,7 +105,7 @@ def test_a_file_without_the_required_columns_is_refused(operator):
     from passnum.places.standard import InvalidImportFile
 
     with pytest.raises(InvalidImportFile):
-        import_places(actor=operator.user, stream=io.StringIO("a,b\n1,2\n"), source="x")
+        import_places(acting=operator, stream=io.StringIO("a,b\n1,2\n"), source="x")
 
 
 def test_what_passnum_exports_imports_back(provider, operator):
@@ -116,7 +116,7 @@ def test_what_passnum_exports_imports_back(provider, operator):
         commune_name="Talence",
         commune_code="33522",
     )
-    report = import_places(actor=operator.user, stream=io.StringIO(exported()), source="copy")
+    report = import_places(acting=operator, stream=io.StringIO(exported()), source="copy")
     assert report.rejected == [] and report.count("created") == 1
     copy = Place.objects.get(source="copy")
     assert (copy.name, copy.commune_code) == ("Cyber-base de Talence", "33522")

@@ -12,8 +12,9 @@ from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.models import Organisation
 from passnum.places.eligibility import CURRENT_GRID, CURRENT_TERMS_VERSION
 from passnum.places.enums import FileStatus
-from passnum.places.models import Place
+from passnum.places.models import Place, ProviderFile
 from passnum.places.services import open_file, submit_file
+from passnum.places.services.registration import EmailTaken, WeakPassword
 from tests.factories import OrganisationFactory, PlaceFactory, UserFactory, a_service, make_acting
 from tests.places.test_files import BEST_ANSWERS as BEST
 from tests.places.test_files import IBAN, PDF, SIRET, complete_file, pdf
@@ -83,6 +84,7 @@ def test_sign_up_creates_the_person_and_the_provider_and_logs_in():
     organisation = Organisation.objects.get(name="Association Clic")
     assert organisation.kind == OrganisationKind.PROVIDER and organisation.siren == "732829320"
     assert organisation.memberships.get().user.email == "aicha@example.org"
+    assert ProviderFile.objects.get(organisation=organisation).status == FileStatus.DRAFT
     page = client.get(url("file")).text
     assert "Soumettre mon dossier" in page and "Association Clic" in page
 
@@ -101,6 +103,24 @@ def test_sign_up_refuses_bad_siren_used_email_and_weak_passwords(changes, field)
     response = Client().post(url("signup"), {**SIGN_UP, **changes})
     assert response.status_code == 400 and error_linked(response.text, field)
     assert not Organisation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "error, field",
+    [(EmailTaken(), "email"), (WeakPassword("Trop faible."), "password1")],
+)
+def test_sign_up_shows_the_service_s_refusal_next_to_its_field(monkeypatch, error, field):
+    """The form checks first; the service has the last word (an address taken meanwhile)."""
+
+    def refuse(**kwargs):
+        raise error
+
+    monkeypatch.setattr("passnum.www.qualification.views.register_provider", refuse)
+    client = Client()
+    response = client.post(url("signup"), SIGN_UP)
+    assert response.status_code == 400 and error_linked(response.text, field)
+    assert str(error).replace("'", "&#x27;") in response.text
+    assert "_auth_user_id" not in client.session
 
 
 def test_the_journey_is_for_providers_only(sponsor):

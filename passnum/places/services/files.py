@@ -4,7 +4,9 @@ submission (SPEC §4, "Devenir qualifié")."""
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +25,7 @@ from passnum.places.enums import (
     FileStatus,
     QualificationStatus,
 )
-from passnum.places.models import FileTransition, ProviderFile, SupportingDocument
+from passnum.places.models import FileTransition, Place, ProviderFile, SupportingDocument
 from passnum.places.notifications import notify_reviewers_of_submission
 from passnum.places.validation import InvalidPlace, clean_siret
 
@@ -81,14 +83,27 @@ def update_file_identity(
     description: str = "",
     billing_address: str = "",
 ) -> ProviderFile:
-    """Step "organisation": SIRET checked (Luhn) and used by one structure only."""
+    """Step "organisation": SIRET checked (Luhn) and used by one structure only; the website,
+    if any, an http(s) address."""
     siret = clean_siret(siret)
     if not legal_form.strip():
         raise InvalidPlace(_("Indiquez la forme juridique (association, commune, SAS…)."))
+    website = website.strip()
+    if website:
+        try:
+            URLValidator(schemes=["http", "https"])(website)
+        except ValidationError as exc:
+            raise InvalidPlace(
+                _(
+                    "Adresse du site web invalide : %(value)s. Indiquez une adresse complète, "
+                    "par exemple https://www.exemple.fr."
+                ),
+                value=website,
+            ) from exc
     changes = {
         "siret": siret,
         "legal_form": legal_form.strip(),
-        "website": website.strip(),
+        "website": website,
         "description": description.strip(),
         "billing_address": billing_address.strip(),
     }
@@ -224,10 +239,57 @@ class Step:
     done: bool
 
 
+@dataclass(frozen=True)
+class PlaceGap:
+    """What a place lacks before it can be reviewed; `step` is the file's step that fixes it."""
+
+    step: str
+    message: Any
+
+
+# The fields every place needs before review (the services require them at creation; an
+# imported place may still lack one).
+PLACE_REQUIRED_FIELDS = (
+    "name",
+    "place_type",
+    "address",
+    "postcode",
+    "commune_name",
+    "commune_code",
+    "departement",
+)
+
+
+def place_gaps(place: Place) -> list[PlaceGap]:
+    """The rules a place must meet to be reviewed, the same for the file's steps "places" and
+    "offer" (`steps_of`) and for a place submitted alone (`submit_place`)."""
+    gaps = []
+    missing = [
+        str(getattr(Place._meta.get_field(name), "verbose_name", name))
+        for name in PLACE_REQUIRED_FIELDS
+        if not getattr(place, name)
+    ]
+    if missing:
+        gaps.append(
+            PlaceGap(
+                "places",
+                _("Informations manquantes : %(fields)s.") % {"fields": ", ".join(missing)},
+            )
+        )
+    if not place.offers.exists():
+        gaps.append(
+            PlaceGap(
+                "offer",
+                _("Aucun service : ajoutez au moins un service de la nomenclature à son offre."),
+            )
+        )
+    return gaps
+
+
 def steps_of(file: ProviderFile) -> list[Step]:
     """The journey's steps and whether each is complete."""
     places = list(file.organisation.places.all())
-    with_offer = [p for p in places if p.offers.exists()]
+    gaps = {gap.step for place in places for gap in place_gaps(place)}
     documents = {d.kind for d in file.documents.all()}
     result = score(file.eligibility_answers or {}, CURRENT_GRID)
     return [
@@ -235,10 +297,8 @@ def steps_of(file: ProviderFile) -> list[Step]:
         Step(
             "representative", _("Représentant légal"), bool(file.rep_last_name and file.rep_email)
         ),
-        Step("places", _("Vos lieux"), bool(places)),
-        Step(
-            "offer", _("Votre offre de services"), bool(places) and len(with_offer) == len(places)
-        ),
+        Step("places", _("Vos lieux"), bool(places) and "places" not in gaps),
+        Step("offer", _("Votre offre de services"), bool(places) and "offer" not in gaps),
         Step("eligibility", _("Questionnaire"), not result.unanswered),
         Step("terms", _("Conditions et charte"), file.terms_version == CURRENT_TERMS_VERSION),
         Step(

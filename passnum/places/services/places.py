@@ -9,7 +9,7 @@ from passnum.accounts.exceptions import WrongOrganisationKind
 from passnum.accounts.models import Organisation, User
 from passnum.accounts.selectors import Acting
 from passnum.catalogue.models import Service
-from passnum.core.exceptions import NotFound
+from passnum.core.exceptions import Conflict, NotFound
 from passnum.core.transitions import check_transition
 from passnum.places.enums import (
     QUALIFICATION_TRANSITIONS,
@@ -18,7 +18,8 @@ from passnum.places.enums import (
     PlaceType,
     QualificationStatus,
 )
-from passnum.places.models import Place, PlaceTransition, ServiceOffer
+from passnum.places.models import Place, PlaceTransition, ProviderFile, ServiceOffer
+from passnum.places.services.files import FileNotEditable
 from passnum.places.validation import InvalidPlace, clean_place_fields
 
 EDITABLE_FIELDS = {
@@ -49,10 +50,16 @@ EDITABLE_FIELDS = {
 }
 
 
+class PlaceNotEditable(Conflict):
+    code = "place_not_editable"
+    default_message = _(
+        "Ce lieu est en cours d'examen : il ne peut pas être modifié avant la décision."
+    )
+
+
 def create_place(
     *,
-    actor: User,
-    organisation: Organisation,
+    acting: Acting,
     name: str,
     address: str,
     postcode: str,
@@ -67,13 +74,11 @@ def create_place(
     longitude: Decimal | None = None,
     **details: Any,
 ) -> Place:
-    """A new place of a provider, in draft. `details`: any other field of EDITABLE_FIELDS."""
-    if organisation.kind != OrganisationKind.PROVIDER:
-        raise WrongOrganisationKind()
-    unknown = set(details) - EDITABLE_FIELDS
-    if unknown:
-        raise TypeError(f"unknown place fields: {sorted(unknown)}")
-    fields = clean_place_fields(
+    """A new place of the acting provider, in draft; not while its file is under review (a
+    place added once the file is qualified is then reviewed alone: `submit_place`).
+    `details`: any other field of EDITABLE_FIELDS."""
+    acting.require_kind(OrganisationKind.PROVIDER)
+    fields = _checked_fields(
         {
             "name": name,
             "address": address,
@@ -92,22 +97,88 @@ def create_place(
     )
     try:
         with transaction.atomic():
-            place = Place.objects.create(organisation=organisation, **fields)
+            _lock_open_file(acting.organisation)
+            place = Place.objects.create(organisation=acting.organisation, **fields)
     except IntegrityError as exc:
         raise InvalidPlace(_("Ce SIRET est déjà enregistré pour un autre lieu.")) from exc
     return place
 
 
-def update_place(*, acting: Acting, place: Place, **changes: Any) -> Place:
-    """A member of the place's organisation corrects its details."""
-    _require_owner(acting, place)
-    unknown = set(changes) - EDITABLE_FIELDS
-    if unknown:
-        raise TypeError(f"unknown place fields: {sorted(unknown)}")
-    fields = clean_place_fields(changes)
+def import_place(
+    *,
+    acting: Acting,
+    organisation: Organisation,
+    source: str,
+    source_id: str,
+    name: str,
+    address: str,
+    postcode: str,
+    commune_name: str,
+    commune_code: str,
+    departement: str,
+    region: str,
+    place_type: PlaceType,
+    epci_code: str = "",
+    siret: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    **details: Any,
+) -> tuple[Place, bool]:
+    """Operator staff import a place of a provider from an outside source (the national
+    standard's CSV): created in draft, or updated when that source already gave it.
+    Returns the place and whether it was created."""
+    acting.require_kind(OrganisationKind.OPERATOR)
+    if organisation.kind != OrganisationKind.PROVIDER:
+        raise WrongOrganisationKind()
+    if not source or not source_id:
+        raise InvalidPlace(_("Un lieu importé a une source et un identifiant à la source."))
+    fields = _checked_fields(
+        {
+            "name": name,
+            "address": address,
+            "postcode": postcode,
+            "commune_name": commune_name,
+            "commune_code": commune_code,
+            "departement": departement,
+            "region": region,
+            "place_type": place_type,
+            "epci_code": epci_code,
+            "siret": siret,
+            "latitude": latitude,
+            "longitude": longitude,
+            **details,
+        }
+    )
     try:
         with transaction.atomic():
-            Place.objects.filter(pk=place.pk).update(**fields)
+            existing = (
+                Place.objects.select_for_update().filter(source=source, source_id=source_id).first()
+            )
+            if existing is None:
+                place = Place.objects.create(
+                    organisation=organisation, source=source, source_id=source_id, **fields
+                )
+                return place, True
+            if existing.organisation_id != organisation.pk:
+                raise InvalidPlace(
+                    _("Ce lieu a déjà été importé depuis cette source pour une autre structure.")
+                )
+            Place.objects.filter(pk=existing.pk).update(**fields)
+    except IntegrityError as exc:
+        raise InvalidPlace(_("Ce SIRET est déjà enregistré pour un autre lieu.")) from exc
+    existing.refresh_from_db()
+    return existing, False
+
+
+def update_place(*, acting: Acting, place: Place, **changes: Any) -> Place:
+    """A member of the place's organisation corrects its details (see `_lock_own_place`)."""
+    if place.organisation_id != acting.organisation.pk:
+        raise NotFound()
+    fields = _checked_fields(changes)
+    try:
+        with transaction.atomic():
+            locked = _lock_own_place(acting, place)
+            Place.objects.filter(pk=locked.pk).update(**fields)
     except IntegrityError as exc:
         raise InvalidPlace(_("Ce SIRET est déjà enregistré pour un autre lieu.")) from exc
     place.refresh_from_db()
@@ -126,7 +197,8 @@ def set_service_offer(
     capacity: int | None = None,
 ) -> ServiceOffer:
     """Add a service of the nomenclature to a place's offer, or change its terms."""
-    _require_owner(acting, place)
+    if place.organisation_id != acting.organisation.pk:
+        raise NotFound()
     if not 1 <= price_cents <= 1_000_000:
         raise InvalidPlace(_("Le prix doit être compris entre 0,01 € et 10 000 €."))
     if not 1 <= passes_needed <= 50:
@@ -136,8 +208,9 @@ def set_service_offer(
     if format == OfferFormat.WORKSHOP and not (capacity and 2 <= capacity <= 100):
         raise InvalidPlace(_("Un atelier accueille de 2 à 100 personnes."))
     with transaction.atomic():
+        locked = _lock_own_place(acting, place)
         offer, _created = ServiceOffer.objects.update_or_create(
-            place=place,
+            place=locked,
             service=service,
             defaults={
                 "price_cents": price_cents,
@@ -151,8 +224,8 @@ def set_service_offer(
 
 
 def remove_service_offer(*, acting: Acting, offer: ServiceOffer) -> None:
-    _require_owner(acting, offer.place)
     with transaction.atomic():
+        _lock_own_place(acting, offer.place)
         offer.delete()
 
 
@@ -161,7 +234,8 @@ def change_place_qualification(
 ) -> Place:
     """Move a place along the qualification workflow; refuses moves the table does not allow.
 
-    Called by the file services (submission, review) which check who may do it.
+    Called by the file services (submission, review) and the per-place review services
+    (place_review.py), which check who may do it.
     """
     with transaction.atomic():
         locked = Place.objects.select_for_update().get(pk=place.pk)
@@ -183,15 +257,30 @@ def change_place_qualification(
     return locked
 
 
-def _require_owner(acting: Acting, place: Place) -> None:
-    """The place is the acting organisation's, and its file is not under review (reviewers
-    decide on what they read; a qualified provider may still update hours, contacts, offer)."""
-    from passnum.places.models import ProviderFile
-    from passnum.places.services.files import FileNotEditable
+def _checked_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown place fields: {sorted(unknown)}")
+    return clean_place_fields(fields)
 
+
+def _lock_open_file(organisation: Organisation | int) -> ProviderFile | None:
+    """The organisation's file (if it has one), row-locked; refused while it is under review:
+    reviewers decide on what they read."""
+    file = ProviderFile.objects.select_for_update().filter(organisation=organisation).first()
+    if file is not None and file.status == FileStatus.SUBMITTED:
+        raise FileNotEditable()
+    return file
+
+
+def _lock_own_place(acting: Acting, place: Place) -> Place:
+    """The place, row-locked (after its file: always in that order), if it is the acting
+    organisation's and may change now: not while its file is under review, nor while the place
+    is reviewed alone. A qualified provider may still update hours, contacts, offer."""
     if place.organisation_id != acting.organisation.pk:
         raise NotFound()
-    if ProviderFile.objects.filter(
-        organisation_id=place.organisation_id, status=FileStatus.SUBMITTED
-    ).exists():
-        raise FileNotEditable()
+    _lock_open_file(place.organisation_id)
+    locked = Place.objects.select_for_update().get(pk=place.pk)
+    if locked.qualification_status == QualificationStatus.SUBMITTED:
+        raise PlaceNotEditable()
+    return locked

@@ -13,22 +13,37 @@ from passnum.places.models import FileComment, FileTransition, ProviderFile
 from passnum.places.notifications import notify_applicant
 from passnum.places.selectors import can_review
 
-# What a file's decision does to its places: {file status: (place statuses moved, to)}.
-PLACE_MOVES: dict[str, tuple[tuple[str, ...], str]] = {
-    FileStatus.CHANGES_REQUESTED: (
+# What a file's decision does to its places: {(file status from, to): (place statuses moved,
+# to)}. A requalification moves back only the places the suspension moved: a place submitted
+# alone after the qualification keeps waiting for its own review (place_review.py).
+PLACE_MOVES: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    (FileStatus.SUBMITTED, FileStatus.CHANGES_REQUESTED): (
         (QualificationStatus.SUBMITTED,),
         QualificationStatus.CHANGES_REQUESTED,
     ),
-    FileStatus.QUALIFIED: (
-        (QualificationStatus.SUBMITTED, QualificationStatus.SUSPENDED),
+    (FileStatus.SUBMITTED, FileStatus.QUALIFIED): (
+        (QualificationStatus.SUBMITTED,),
         QualificationStatus.QUALIFIED,
     ),
-    FileStatus.REJECTED: (
+    (FileStatus.SUBMITTED, FileStatus.REJECTED): (
+        (QualificationStatus.SUBMITTED,),
+        QualificationStatus.REJECTED,
+    ),
+    (FileStatus.QUALIFIED, FileStatus.SUSPENDED): (
+        (QualificationStatus.QUALIFIED,),
+        QualificationStatus.SUSPENDED,
+    ),
+    (FileStatus.SUSPENDED, FileStatus.QUALIFIED): (
+        (QualificationStatus.SUSPENDED,),
+        QualificationStatus.QUALIFIED,
+    ),
+    (FileStatus.SUSPENDED, FileStatus.REJECTED): (
         (QualificationStatus.SUBMITTED, QualificationStatus.SUSPENDED),
         QualificationStatus.REJECTED,
     ),
-    FileStatus.SUSPENDED: ((QualificationStatus.QUALIFIED,), QualificationStatus.SUSPENDED),
 }
+# The reviewers' decisions on a file (the other moves are the applicant's submissions).
+DECISIONS = frozenset(target for _current, target in PLACE_MOVES)
 NEEDS_REASON = {FileStatus.CHANGES_REQUESTED, FileStatus.REJECTED, FileStatus.SUSPENDED}
 
 
@@ -46,7 +61,7 @@ def review_file(
 
     if not can_review(acting=acting, file=file):
         raise NotFound()
-    if to_status not in PLACE_MOVES:
+    if to_status not in DECISIONS:
         raise DomainError(_("Décision inconnue."))
     if to_status in NEEDS_REASON and not reason.strip():
         raise ReasonRequired()
@@ -62,7 +77,7 @@ def review_file(
         )
         locked.status = to_status
         locked.save(update_fields=["status", "updated_at"])
-        moved_from, moved_to = PLACE_MOVES[to_status]
+        moved_from, moved_to = PLACE_MOVES[(transition.from_status, to_status)]
         for place in locked.organisation.places.filter(qualification_status__in=moved_from):
             change_place_qualification(
                 actor=acting.user,

@@ -1,10 +1,10 @@
-"""What the qualification pages share: who may use them, the journey's steps, scoped reads the
-places selectors do not have yet, and small display helpers."""
+"""What the qualification pages share: who may use them, the journey's steps, which places the
+applicant may change, and small display helpers."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,14 +15,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from passnum.accounts.enums import OrganisationKind
-from passnum.accounts.selectors import Acting
+from passnum.core.exceptions import DomainError, NotFound
 from passnum.places.eligibility import CURRENT_GRID, GRIDS, Grid, score
-from passnum.places.enums import EDITABLE_FILE_STATUSES, FileStatus
-from passnum.places.models import ProviderFile, ServiceOffer, SupportingDocument
-from passnum.places.selectors import can_review
+from passnum.places.enums import (
+    EDITABLE_FILE_STATUSES,
+    PLACE_SUBMITTABLE_STATUSES,
+    FileStatus,
+    QualificationStatus,
+)
+from passnum.places.models import Place, ProviderFile
 from passnum.places.services import open_file
 from passnum.places.services.files import FileNotEditable
+from passnum.places.services.places import PlaceNotEditable
 from passnum.www.acting import current_acting
+
+T = TypeVar("T")
 
 REVIEWER_KINDS = (OrganisationKind.OPERATOR, OrganisationKind.HUB)
 
@@ -143,32 +150,53 @@ def mask_iban(iban: str) -> str:
     return " ".join([*groups, iban[-4:]])
 
 
-# --- Scoped reads that passnum.places.selectors does not offer (yet) -----------------------------
+# --- Places: added to the file until it is submitted, then one by one once it is qualified --------
 
 
-def offer_of(*, acting: Acting, offer_id: int) -> ServiceOffer:
-    """An offer of one of the acting organisation's places; 404 for any other."""
-    offer = (
-        ServiceOffer.objects.select_related("place")
-        .filter(pk=offer_id, place__organisation=acting.organisation)
-        .first()
+def may_add_places(file: ProviderFile) -> bool:
+    """A place is added while the file is being filled in, or once it is qualified (the new
+    place is then reviewed alone)."""
+    return is_editable(file) or file.status == FileStatus.QUALIFIED
+
+
+def is_place_editable(file: ProviderFile, place: Place | None) -> bool:
+    """Whether the pages let the applicant change `place` (None: a new one): every place while
+    the file is editable; once it is qualified, a place not reviewed yet or to correct."""
+    if is_editable(file):
+        return True
+    if file.status != FileStatus.QUALIFIED:
+        return False
+    return place is None or place.qualification_status in PLACE_SUBMITTABLE_STATUSES
+
+
+def require_place_editable(file: ProviderFile, place: Place | None) -> None:
+    """The pages' rule (the services have theirs too, and the last word)."""
+    if is_place_editable(file, place):
+        return
+    if file.status != FileStatus.QUALIFIED or place is None:
+        raise FileNotEditable()
+    if place.qualification_status == QualificationStatus.SUBMITTED:
+        raise PlaceNotEditable()
+    raise DomainError(
+        _(
+            "Ce lieu est « %(status)s » : il ne se modifie plus ici. Pour le changer, laissez un "
+            "commentaire sur votre dossier à l'équipe d'examen."
+        )
+        % {"status": place.get_qualification_status_display()}
     )
-    if offer is None:
-        raise Http404
-    return offer
 
 
-def document_for(*, acting: Acting, document_id: int) -> SupportingDocument:
-    """A supporting document, for the applicant organisation or a reviewer of its file; 404 for
-    anyone else (no existence leak)."""
-    document = (
-        SupportingDocument.objects.select_related("file__organisation")
-        .filter(pk=document_id)
-        .first()
+def may_submit_place(file: ProviderFile, place: Place) -> bool:
+    """The "submit this place" button: a draft or a place to correct, of a qualified file."""
+    return (
+        file.status == FileStatus.QUALIFIED
+        and place.qualification_status in PLACE_SUBMITTABLE_STATUSES
     )
-    if document is None:
-        raise Http404
-    owner = document.file.organisation_id == acting.organisation.pk
-    if not owner and not can_review(acting=acting, file=document.file):
-        raise Http404
-    return document
+
+
+def found(read: Callable[..., T], **kwargs: Any) -> T:
+    """A selector's answer, its NotFound made a 404 page."""
+    try:
+        return read(**kwargs)
+    except NotFound as exc:
+        raise Http404 from exc

@@ -480,3 +480,15 @@ class DecisionForm(DsfrForm):
             "reçoit par e-mail."
         ),
     )
+
+
+class PlaceDecisionForm(DsfrForm):
+    reason = forms.CharField(
+        label=_("Motif de la décision"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Obligatoire pour demander des modifications ou refuser le lieu : le demandeur le "
+            "reçoit par e-mail."
+        ),
+    )

@@ -1,5 +1,6 @@
-"""Pages of the qualification journey (applicant: views.py, place_views.py) and of the review
-(operator, hub: review_views.py). Names are in the `qualification` namespace."""
+"""Pages of the qualification journey (applicant: views.py, place_views.py) and of the review of
+files and of places submitted alone (operator, hub: review_views.py). Names are in the
+`qualification` namespace."""
 
 from django.urls import path
 
@@ -23,6 +24,11 @@ urlpatterns = [
         place_views.place_edit,
         name="place_edit",
     ),
+    path(
+        "devenir-qualifie/dossier/lieux/<int:place_id>/soumettre/",
+        place_views.place_submit,
+        name="place_submit",
+    ),
     path("devenir-qualifie/dossier/offre/", place_views.offers, name="offers"),
     path(
         "devenir-qualifie/dossier/lieux/<int:place_id>/offre/",
@@ -44,4 +50,10 @@ urlpatterns = [
     path("examen/<int:file_id>/decision/", review_views.decide, name="review_decide"),
     path("examen/<int:file_id>/commentaire/", review_views.comment, name="review_comment"),
     path("examen/<int:file_id>/banque/", review_views.validate_bank, name="review_bank"),
+    path("examen/lieux/<int:place_id>/", review_views.place_page, name="review_place"),
+    path(
+        "examen/lieux/<int:place_id>/decision/",
+        review_views.decide_place,
+        name="review_place_decide",
+    ),
 ]

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,23 +14,23 @@ from django.views.decorators.http import require_GET, require_POST
 
 from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.selectors import Acting
-from passnum.accounts.services import create_organisation, create_user
 from passnum.core.exceptions import DomainError
 from passnum.places.eligibility import CURRENT_GRID, CURRENT_TERMS_VERSION
 from passnum.places.enums import DocumentKind
 from passnum.places.models import ProviderFile
+from passnum.places.selectors import document_for
 from passnum.places.services import (
     accept_terms,
     add_document,
     answer_eligibility,
     comment_file,
-    open_file,
     set_bank_details,
     submit_file,
     update_file_identity,
     update_legal_representative,
 )
 from passnum.places.services.files import IncompleteFile, steps_of
+from passnum.places.services.registration import InvalidRegistration, register_provider
 from passnum.www.acting import SESSION_KEY, current_acting
 from passnum.www.qualification.common import (
     STATUS_BADGES,
@@ -39,7 +38,7 @@ from passnum.www.qualification.common import (
     STEP_URLS,
     answers_table,
     applicant_view,
-    document_for,
+    found,
     is_editable,
     stepper,
 )
@@ -80,6 +79,10 @@ def grid(request: HttpRequest) -> HttpResponse:
     return render(request, "www/qualification/grid.html", {"grid": CURRENT_GRID})
 
 
+# The form's field for each argument of register_provider its errors name.
+SIGNUP_FIELDS = {"password": "password1"}
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     """A visitor creates their account and their structure's, and is logged in."""
     if request.user.is_authenticated:
@@ -88,27 +91,20 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                user = create_user(
-                    email=data["email"],
-                    password=data["password1"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                )
-                organisation = create_organisation(
-                    actor=user,
-                    name=data["organisation_name"],
-                    kind=OrganisationKind.PROVIDER,
-                    siren=data["siren"],
-                )
-        except IntegrityError:  # the same address, sent twice at once
-            form.add_error("email", _("Un compte existe déjà avec cette adresse : connectez-vous."))
+            acting = register_provider(
+                email=data["email"],
+                password=data["password1"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                organisation_name=data["organisation_name"],
+                siren=data["siren"],
+            )
+        except InvalidRegistration as exc:
+            field = SIGNUP_FIELDS.get(exc.field, exc.field)
+            form.add_error(field if field in form.fields else None, str(exc))
         else:
-            login(request, user)
-            request.session[SESSION_KEY] = organisation.pk
-            acting = current_acting(request)
-            assert acting is not None
-            open_file(acting=acting)
+            login(request, acting.user)
+            request.session[SESSION_KEY] = acting.organisation.pk
             messages.success(
                 request,
                 _(
@@ -390,7 +386,7 @@ def download(request: HttpRequest, document_id: int) -> FileResponse:
     acting = current_acting(request)
     if acting is None:
         raise Http404
-    document = document_for(acting=acting, document_id=document_id)
+    document = found(document_for, acting=acting, document_id=document_id)
     response = FileResponse(
         document.document.open("rb"),
         as_attachment=True,

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.models import User
+from passnum.accounts.selectors import acting_for, memberships_of
 from passnum.places.standard import import_places
 
 
@@ -16,8 +18,19 @@ class Command(BaseCommand):
         user = User.objects.filter(email=actor).first()
         if user is None:
             raise CommandError(f"no user {actor}")
+        operator = next(
+            (
+                m
+                for m in memberships_of(user=user)
+                if m.organisation.kind == OrganisationKind.OPERATOR
+            ),
+            None,
+        )
+        if operator is None:
+            raise CommandError(f"{actor} is not a member of the operator organisation")
+        acting = acting_for(user=user, organisation_id=operator.organisation_id)
         with open(path, encoding="utf-8-sig") as stream:
-            report = import_places(actor=user, stream=stream, source=source)
+            report = import_places(acting=acting, stream=stream, source=source)
         for line in report.rejected:
             self.stderr.write(f"line {line.line} ({line.identifier}): {'; '.join(line.reasons)}")
         self.stdout.write(
