@@ -6,6 +6,7 @@ from django.utils import translation
 
 from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.selectors import Acting
+from passnum.catalogue.selectors import forget_services
 from tests.factories import PlaceFactory, api_token_for, make_acting, make_order
 
 
@@ -94,6 +95,14 @@ def default_language():
     """A request in English must not leave English active for the next test."""
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def fresh_service_cache():
+    """Each test sees its own database's nomenclature (ids differ after a flush and reload)."""
+    forget_services()
+    yield
+    forget_services()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from passnum.api.schemas import Error, PassOut, RedeemedPass, RedemptionIn, Rede
 from passnum.catalogue.selectors import get_service
 from passnum.passes import codes as pass_codes
 from passnum.passes.models import Pass
-from passnum.places.selectors import place_of
+from passnum.places.selectors import place_for_redemption
 from passnum.redemptions import selectors
 from passnum.redemptions.models import Redemption
 from passnum.redemptions.services import redeem_passes, undo_redemption
@@ -52,7 +52,7 @@ def get_pass(
     a service — whether every rule allows it here, with the reasons if not."""
     acting = acting_of(request)
     acting.require_kind(OrganisationKind.PROVIDER, OrganisationKind.OPERATOR)
-    place = place_of(acting=acting, place_id=place_id) if place_id is not None else None
+    place = place_for_redemption(acting=acting, place_id=place_id) if place_id is not None else None
     service_obj = get_service(code=service) if service else None
     check = selectors.check_pass(acting=acting, raw_code=code, place=place, service=service_obj)
     return {
@@ -79,7 +79,7 @@ def create_redemption(
     request return the first answer, with `Idempotent-Replayed: true`."""
     acting = acting_of(request)
     acting.require_kind(OrganisationKind.PROVIDER)
-    place = place_of(acting=acting, place_id=payload.place_id)
+    place = place_for_redemption(acting=acting, place_id=payload.place_id)
     service = get_service(code=payload.service)
     result = redeem_passes(
         acting=acting,

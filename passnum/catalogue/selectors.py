@@ -1,14 +1,37 @@
+import time
+
 from django.db.models import Prefetch, QuerySet
 
 from passnum.catalogue.exceptions import UnknownService
 from passnum.catalogue.models import Competence, Service, ServiceFamily
 
+# The nomenclature is reference data that changes with a release (data migrations) or, rarely,
+# in the back-office: active services are kept per process for SERVICE_CACHE_SECONDS.
+SERVICE_CACHE_SECONDS = 60.0
+_active_services: dict[str, Service] = {}
+_loaded_at = -SERVICE_CACHE_SECONDS
+
 
 def get_service(*, code: str) -> Service:
-    service = Service.objects.select_related("family").filter(code=code, is_active=True).first()
+    """An active service by code (with its family); UnknownService otherwise."""
+    global _loaded_at
+    now = time.monotonic()
+    if now - _loaded_at >= SERVICE_CACHE_SECONDS:
+        fresh = {s.code: s for s in Service.objects.select_related("family").filter(is_active=True)}
+        _active_services.clear()
+        _active_services.update(fresh)
+        _loaded_at = now
+    service = _active_services.get(code)
     if service is None:
         raise UnknownService(code=code)
     return service
+
+
+def forget_services() -> None:
+    """Drop the per-process copy (tests, after changing the nomenclature)."""
+    global _loaded_at
+    _active_services.clear()
+    _loaded_at = -SERVICE_CACHE_SECONDS
 
 
 def nomenclature() -> QuerySet[ServiceFamily]:

@@ -109,6 +109,25 @@ def split_redemption(*, face_cents: int, order: Order) -> RedemptionSplit:
     )
 
 
+def redemption_postings(
+    *, provider_id: int, departement: str, faces_by_order: dict[Order, int]
+) -> dict[str, int]:
+    """The postings of a redemption by account code, merged and balanced: escrow of each order →
+    payable to the provider, fee (less the fund's share), VAT, territorial fund (SPEC §2)."""
+    payable, fund = payable_code(provider_id), fund_code(departement)
+    merged: dict[str, int] = defaultdict(int)
+    for order, face in faces_by_order.items():
+        split = split_redemption(face_cents=face, order=order)
+        merged[escrow_code(order.pk)] += split.face_cents
+        merged[payable] -= split.provider_cents
+        merged[FEES] -= split.fee_net_cents
+        merged[VAT] -= split.vat_cents
+        merged[fund] -= split.fund_cents
+    if sum(merged.values()) != 0:
+        raise UnbalancedTransaction(f"unbalanced redemption: {dict(merged)}")
+    return {code: amount for code, amount in merged.items() if amount}
+
+
 def post_redemption(
     *,
     redemption_id: int,
@@ -117,23 +136,23 @@ def post_redemption(
     faces_by_order: dict[Order, int],
     actor: User,
 ) -> LedgerTransaction:
-    """Escrow of each order → payable to the provider, fee (less fund share), VAT, fund."""
-    payable, fund = payable_code(provider_id), fund_code(departement)
-    escrows = {order: escrow_code(order.pk) for order in faces_by_order}
-    accounts = _accounts([payable, fund, FEES, VAT, *escrows.values()])
-    lines: list[tuple[Account, int]] = []
-    for order, face in faces_by_order.items():
-        split = split_redemption(face_cents=face, order=order)
-        lines += [
-            (accounts[escrows[order]], split.face_cents),
-            (accounts[payable], -split.provider_cents),
-            (accounts[FEES], -split.fee_net_cents),
-            (accounts[VAT], -split.vat_cents),
-            (accounts[fund], -split.fund_cents),
-        ]
-    return _post(
-        kind=TransactionKind.REDEMPTION, actor=actor, lines=lines, redemption_id=redemption_id
+    """Posts `redemption_postings`; opens the département's fund account on first use."""
+    amounts = redemption_postings(
+        provider_id=provider_id, departement=departement, faces_by_order=faces_by_order
     )
+    accounts = _accounts(list(amounts))
+    return _post(
+        kind=TransactionKind.REDEMPTION,
+        actor=actor,
+        lines=[(accounts[code], amount) for code, amount in amounts.items()],
+        redemption_id=redemption_id,
+    )
+
+
+def open_accounts(*, codes: list[str]) -> None:
+    """Open the system and fund accounts among `codes` that do not exist yet."""
+    with transaction.atomic():
+        _accounts(codes)
 
 
 def post_redemption_undo(*, redemption_id: int, actor: User) -> LedgerTransaction:

@@ -1,7 +1,6 @@
 import datetime
 import hashlib
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,8 +12,7 @@ from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.selectors import Acting
 from passnum.catalogue.models import Service
 from passnum.core.exceptions import NotFound
-from passnum.ledger.services import post_redemption, post_redemption_undo
-from passnum.orders.models import Order
+from passnum.ledger.services import open_accounts, post_redemption_undo
 from passnum.passes import codes as pass_codes
 from passnum.passes.enums import PassStatus
 from passnum.passes.models import Pass
@@ -29,6 +27,7 @@ from passnum.redemptions.exceptions import (
 )
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.redemptions.rules import Reason, Refusal
+from passnum.redemptions.writes import AccountsNotOpened, LostRace, NewRedemption, write_redemption
 
 MAX_PRICE_CENTS = 1_000_000
 RACE_RETRIES = 3
@@ -39,10 +38,6 @@ class RedemptionResult:
     redemption: Redemption
     replayed: bool = False
     passes: tuple[Pass, ...] = ()  # the passes just redeemed (empty for a replay)
-
-
-class _LostRace(Exception):
-    """Another request took one of the passes between our check and our write."""
 
 
 def redeem_passes(
@@ -68,31 +63,39 @@ def redeem_passes(
     fingerprint = _fingerprint(
         place=place, service=service, price_cents=price_cents, codes=normalised
     )
-    if idempotency_key:
-        previous = _replay(acting=acting, key=idempotency_key, fingerprint=fingerprint)
-        if previous:
-            return previous
+    # A retry with the same key is noticed when it fails: its passes are already redeemed (a
+    # refusal) or its key is taken (the unique constraint). No lookup before the first attempt.
     for _attempt in range(RACE_RETRIES):
-        items = _checked_passes(
-            place=place, service=service, price_cents=price_cents, codes=normalised
-        )
         try:
-            redemption = _write(
-                acting=acting,
-                place=place,
-                service=service,
-                price_cents=price_cents,
-                items=items,
-                idempotency_key=idempotency_key,
-                fingerprint=fingerprint,
+            items = _checked_passes(
+                place=place, service=service, price_cents=price_cents, codes=normalised
             )
-        except (_LostRace, IntegrityError, OperationalError) as exc:
+            with transaction.atomic():
+                redemption = write_redemption(
+                    NewRedemption(
+                        acting=acting,
+                        place=place,
+                        service=service,
+                        price_cents=price_cents,
+                        items=items,
+                        idempotency_key=idempotency_key,
+                        fingerprint=fingerprint,
+                    )
+                )
+        except RedemptionRefused:
+            previous = _replay(acting=acting, key=idempotency_key, fingerprint=fingerprint)
+            if previous:
+                return previous
+            raise
+        except AccountsNotOpened as missing:
+            open_accounts(codes=missing.codes)
+            continue
+        except (LostRace, IntegrityError, OperationalError) as exc:
             if isinstance(exc, OperationalError) and not _is_retryable(exc):
                 raise
-            if idempotency_key:
-                previous = _replay(acting=acting, key=idempotency_key, fingerprint=fingerprint)
-                if previous:
-                    return previous
+            previous = _replay(acting=acting, key=idempotency_key, fingerprint=fingerprint)
+            if previous:
+                return previous
             continue  # check again: the refusal now says who took the pass
         return RedemptionResult(redemption=redemption, passes=tuple(items))
     raise RedemptionRefused(
@@ -232,49 +235,11 @@ def _where_and_when(redeemed: list[Pass]) -> list[Refusal]:
     return refusals
 
 
-def _write(
-    *,
-    acting: Acting,
-    place: Place,
-    service: Service,
-    price_cents: int,
-    items: list[Pass],
-    idempotency_key: str | None,
-    fingerprint: str,
-) -> Redemption:
-    faces: dict[Order, int] = defaultdict(int)
-    for item in items:
-        faces[item.order] += item.order.face_value_cents
-    with transaction.atomic():
-        taken = Pass.objects.filter(
-            pk__in=[item.pk for item in items], status=PassStatus.ACTIVE
-        ).update(status=PassStatus.REDEEMED)
-        if taken != len(items):
-            raise _LostRace()
-        redemption = Redemption.objects.create(
-            organisation=acting.organisation,
-            place=place,
-            service=service,
-            member=acting.user,
-            price_cents=price_cents,
-            amount_cents=sum(faces.values()),
-            idempotency_key=idempotency_key or None,
-            request_fingerprint=fingerprint,
-        )
-        RedemptionLine.objects.bulk_create(
-            RedemptionLine(redemption=redemption, pass_item=item) for item in items
-        )
-        post_redemption(
-            redemption_id=redemption.pk,
-            provider_id=acting.organisation.pk,
-            departement=place.departement,
-            faces_by_order=dict(faces),
-            actor=acting.user,
-        )
-    return redemption
-
-
-def _replay(*, acting: Acting, key: str, fingerprint: str) -> RedemptionResult | None:
+def _replay(*, acting: Acting, key: str | None, fingerprint: str) -> RedemptionResult | None:
+    """The redemption an earlier request with this key made, if any; IdempotencyKeyReused if
+    that request was a different one."""
+    if not key:
+        return None
     previous = Redemption.objects.filter(
         organisation=acting.organisation, idempotency_key=key
     ).first()

@@ -10,7 +10,10 @@ from tests.factories import a_service, passes_of
 
 pytestmark = pytest.mark.django_db
 
-REDEEM_BUDGET = 16  # auth 1, place 1, service 1, idempotency 1, passes 1, write 5-6 + savepoints
+# Token 1, place 1, passes 1 (the nomenclature is cached, the idempotency key is only looked up
+# after a failure), then the write: one statement on PostgreSQL, six through the ORM elsewhere;
+# plus the savepoint and its release that the test's own transaction adds.
+REDEEM_BUDGET = {"postgresql": 6, "sqlite": 11}
 CHECK_BUDGET = 6
 
 
@@ -42,7 +45,8 @@ def test_redeeming_stays_within_its_query_budget(api, provider, place, paid_orde
                 headers={"Idempotency-Key": str(uuid.uuid4())},
             )
         assert response.status_code == 201, response.content
-        assert len(queries) <= REDEEM_BUDGET, "\n".join(q["sql"] for q in queries)
+        budget = REDEEM_BUDGET[connection.vendor]
+        assert len(queries) <= budget, "\n".join(q["sql"] for q in queries)
 
 
 def test_checking_a_pass_stays_within_its_query_budget(api, provider, place, paid_order):
