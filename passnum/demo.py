@@ -24,6 +24,7 @@ from passnum.places.enums import (
     FileStatus,
     PlaceType,
     Public,
+    QualificationStatus,
     SupportMode,
 )
 from passnum.places.models import Place
@@ -37,6 +38,7 @@ from passnum.places.services import (
     set_bank_details,
     set_service_offer,
     submit_file,
+    submit_place,
     update_file_identity,
     update_legal_representative,
     validate_bank_details,
@@ -239,7 +241,52 @@ def _places(*, provider: Acting, operator: Acting) -> list[Place]:
             reason="Dossier complet (démo)",
         )
         validate_bank_details(acting=operator, file=file)
-    return list(Place.objects.filter(organisation=provider.organisation).order_by("pk"))
+    qualified = list(
+        Place.objects.filter(
+            organisation=provider.organisation, qualification_status=QualificationStatus.QUALIFIED
+        ).order_by("pk")
+    )
+    _place_added_later(provider)
+    return qualified
+
+
+def _place_added_later(provider: Acting) -> None:
+    """A third place, added once the structure is qualified and submitted alone: it waits in
+    the review queue (/examen/) of the operator and of the hub."""
+    name = "Médiathèque de Pessac"
+    if Place.objects.filter(organisation=provider.organisation, name=name).exists():
+        return
+    place = create_place(
+        acting=provider,
+        name=name,
+        address="21 rue de Camponac",
+        postcode="33600",
+        commune_name="Pessac",
+        commune_code="33318",
+        epci_code="243300316",
+        departement="33",
+        region="75",
+        place_type=PlaceType.LIBRARY,
+        latitude=Decimal("44.806000"),
+        longitude=Decimal("-0.631000"),
+        phone="05 57 00 00 00",
+        opening_hours="Tu-Sa 10:00-18:00",
+        presentation="Ateliers numériques à la médiathèque, sur rendez-vous ou en accès libre.",
+        publics=[Public.SENIORS, Public.FAMILIES],
+        access_modes=[AccessMode.WALK_IN, AccessMode.ONLINE_BOOKING],
+        support_modes=[SupportMode.WORKSHOP],
+    )
+    service = Service.objects.filter(family__code="messagerie").order_by("code").first()
+    if service is not None:
+        set_service_offer(
+            acting=provider,
+            place=place,
+            service=service,
+            price_cents=1000,
+            passes_needed=1,
+            duration_minutes=90,
+        )
+    submit_place(acting=provider, place=place)
 
 
 def _complete_file(provider: Acting, file) -> None:
