@@ -252,7 +252,7 @@ def test_place_page_shows_the_offer_hours_access_and_the_badge(provider):
     assert "05 56 12 34 56" in html and "mailto:accueil@victoire.example.org" in html
     for label in ("Seniors", "Déficience visuelle", "Téléphoner", "Dans un atelier collectif"):
         assert label in html
-    row = html.split('<table id="offer">')[1].split("</table>")[0].split("<tbody>")[1]
+    row = html.split('<table id="offer"')[1].split("</table>")[0].split("<tbody>")[1]
     for cell in (service.name, f"20,00{NBSP}€", "<td>2</td>", "1 h 30", "Atelier collectif"):
         assert cell in row
     assert "8 places" in row
