@@ -9,7 +9,14 @@ from passnum.accounts.exceptions import WrongOrganisationKind
 from passnum.core.exceptions import NotFound
 from passnum.places.enums import QualificationStatus
 from passnum.places.models import Place
-from passnum.places.services import create_place, import_place, set_service_offer, update_place
+from passnum.places.services import (
+    create_place,
+    import_place,
+    remove_service_offer,
+    set_service_offer,
+    update_place,
+)
+from passnum.places.services.places import LastOffer, ReviewedFieldsLocked
 from passnum.places.standard import import_places
 from passnum.places.validation import InvalidPlace
 from tests.factories import OrganisationFactory, PlaceFactory, a_service, make_acting
@@ -117,3 +124,77 @@ def test_an_import_is_only_for_a_provider(operator):
     with pytest.raises(WrongOrganisationKind):
         import_place(acting=operator, organisation=sponsor, source="x", source_id="1", **FIELDS)
     assert not Place.objects.exists()
+
+
+# --- After the decision: practical details and offer only ---------------------------------------
+
+
+def test_a_qualified_place_keeps_up_its_hours_contacts_and_offer(provider):
+    place = PlaceFactory(organisation=provider.organisation)
+    update_place(
+        acting=provider,
+        place=place,
+        opening_hours="Mo-Fr 10:00-17:00",
+        phone="05 56 11 22 33",
+        publics=["Seniors"],
+        name=place.name,  # the same value: not a change
+        address=place.address,
+    )
+    place.refresh_from_db()
+    assert (place.opening_hours, place.phone) == ("Mo-Fr 10:00-17:00", "+33556112233")
+    offer = set_service_offer(
+        acting=provider,
+        place=place,
+        service=a_service(),
+        price_cents=1500,
+        passes_needed=2,
+        duration_minutes=60,
+    )
+    assert offer.price_cents == 1500
+
+
+@pytest.mark.parametrize(
+    "status",
+    [QualificationStatus.QUALIFIED, QualificationStatus.SUSPENDED, QualificationStatus.REJECTED],
+)
+@pytest.mark.parametrize(
+    "change",
+    [{"name": "Autre nom"}, {"address": "3 rue Neuve"}, {"place_type": "fablab"}],
+)
+def test_what_review_looked_at_stays_as_reviewed(provider, status, change):
+    place = PlaceFactory(organisation=provider.organisation, qualification_status=status)
+    with pytest.raises(ReviewedFieldsLocked) as refused:
+        update_place(acting=provider, place=place, **change)
+    assert refused.value.code == "reviewed_fields_locked"
+    label = str(Place._meta.get_field(next(iter(change))).verbose_name)
+    assert label in str(refused.value)
+    assert Place.objects.get(pk=place.pk).name == place.name
+    assert Place.objects.get(pk=place.pk).address == place.address
+
+
+def test_a_place_to_correct_changes_everything(provider):
+    place = PlaceFactory(
+        organisation=provider.organisation, qualification_status=QualificationStatus.DRAFT
+    )
+    update_place(acting=provider, place=place, name="Nouveau nom", address="3 rue Neuve")
+    place.refresh_from_db()
+    assert (place.name, place.address) == ("Nouveau nom", "3 rue Neuve")
+
+
+def test_a_qualified_place_keeps_at_least_one_service(provider):
+    place = PlaceFactory(organisation=provider.organisation)
+    first, second = a_service(), a_service("smartphone")
+    for service in (first, second):
+        set_service_offer(
+            acting=provider,
+            place=place,
+            service=service,
+            price_cents=1000,
+            passes_needed=1,
+            duration_minutes=60,
+        )
+    offers = list(place.offers.order_by("pk"))
+    remove_service_offer(acting=provider, offer=offers[0])
+    with pytest.raises(LastOffer):
+        remove_service_offer(acting=provider, offer=offers[1])
+    assert place.offers.count() == 1

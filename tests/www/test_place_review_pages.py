@@ -88,13 +88,16 @@ def test_a_qualified_provider_adds_a_place_and_its_offer_then_submits_it(
     assert place.name == PLACE["name"] and place.offers.exists()
 
 
-def test_a_qualified_place_is_read_only_for_the_applicant(provider, qualified):
-    _file, first = qualified
+def test_the_places_of_a_suspended_structure_are_read_only(provider, operator, qualified):
+    file, first = qualified
+    review_file(
+        acting=operator, file=file, to_status=FileStatus.SUSPENDED, reason="Contrôle en cours."
+    )
     client = logged_in(provider)
-    refused = client.post(url("place_edit", first.pk), {**PLACE, "commune_code": "33243"})
-    assert refused.status_code == 400 and "Qualifié" in refused.text
+    refused = client.post(url("place_edit", first.pk), {**PLACE, "opening_hours": "Mo 10:00-12:00"})
+    assert refused.status_code == 400
     first.refresh_from_db()
-    assert first.postcode == "33000"
+    assert first.opening_hours != "Mo 10:00-12:00"
 
 
 def test_a_place_to_correct_shows_the_reason_and_can_be_sent_again(provider, operator, qualified):
@@ -218,3 +221,43 @@ def test_the_place_factory_s_provider_has_no_review_page(provider, operator):
     place = PlaceFactory(qualification_status=QualificationStatus.SUBMITTED)
     page = logged_in(operator).get(url("review_queue")).text
     assert url("review_place", place.pk) not in page
+
+
+# --- A qualified place: practical details and offer kept up to date -------------------------------
+
+
+def test_a_qualified_place_updates_its_hours_but_not_its_name(provider, qualified):
+    _file, place = qualified
+    client = logged_in(provider)
+    page = client.get(url("place_edit", place.pk)).text
+    assert 'id="place-practical-only"' in page
+    assert re.search(r'<input[^>]*name="name"[^>]*disabled', page)
+    assert re.search(r'<input[^>]*name="opening_hours"(?![^>]*disabled)[^>]*>', page)
+    sent = client.post(
+        url("place_edit", place.pk),
+        {**PLACE, "name": "Un autre nom", "address": "9 rue Ailleurs", "commune_code": "33243",
+         "opening_hours": "Tu-Sa 10:00-18:00"},
+    )  # fmt: skip
+    assert sent.status_code == 302
+    saved = Place.objects.get(pk=place.pk)
+    assert saved.opening_hours == "Tu-Sa 10:00-18:00"
+    assert (saved.name, saved.address, saved.postcode) == (
+        place.name,
+        place.address,
+        place.postcode,
+    )
+    assert saved.qualification_status == QualificationStatus.QUALIFIED
+
+
+def test_a_qualified_place_changes_its_offer_and_keeps_one_service(provider, qualified):
+    _file, place = qualified
+    client = logged_in(provider)
+    (offer,) = place.offers.all()
+    changed = {"service": offer.service.code, "price": "20", "passes_needed": 2,
+               "duration_minutes": 90, "format": "individual"}  # fmt: skip
+    assert client.post(url("place_offers", place.pk), changed).status_code == 302
+    offer.refresh_from_db()
+    assert (offer.price_cents, offer.duration_minutes) == (2000, 90)
+    refused = client.post(url("offer_remove", offer.pk))
+    assert refused.status_code == 400 and "au moins un service" in refused.text
+    assert place.offers.count() == 1

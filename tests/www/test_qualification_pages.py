@@ -11,7 +11,7 @@ from django.urls import reverse
 from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.models import Organisation
 from passnum.places.eligibility import CURRENT_GRID, CURRENT_TERMS_VERSION
-from passnum.places.enums import FileStatus
+from passnum.places.enums import FileStatus, QualificationStatus
 from passnum.places.models import Place, ProviderFile
 from passnum.places.services import open_file, submit_file
 from passnum.places.services.registration import EmailTaken, WeakPassword
@@ -182,7 +182,9 @@ def test_another_provider_s_place_is_not_found(provider):
 
 
 def test_an_offer_is_added_in_euros_and_removed(provider):
-    place = PlaceFactory(organisation=provider.organisation)
+    place = PlaceFactory(
+        organisation=provider.organisation, qualification_status=QualificationStatus.DRAFT
+    )
     client = logged_in(provider)
     service = a_service()
     data = {"service": service.code, "price": "12,50", "passes_needed": 2,

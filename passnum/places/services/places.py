@@ -50,6 +50,48 @@ EDITABLE_FIELDS = {
 }
 
 
+# What review looked at: once a place has been decided on, these stay as reviewed (the
+# practical details — hours, contacts, publics, modalities, position on the map — and the offer
+# remain the provider's to keep up to date).
+REVIEWED_FIELDS = frozenset(
+    {
+        "name",
+        "address",
+        "postcode",
+        "commune_name",
+        "commune_code",
+        "epci_code",
+        "departement",
+        "region",
+        "place_type",
+        "siret",
+        "itinerant",
+    }
+)
+DECIDED_STATUSES = (
+    QualificationStatus.QUALIFIED,
+    QualificationStatus.SUSPENDED,
+    QualificationStatus.REJECTED,
+)
+
+
+class ReviewedFieldsLocked(Conflict):
+    code = "reviewed_fields_locked"
+    default_message = _(
+        "Ce lieu a été examiné : son nom, son adresse, sa commune, son type et son SIRET ne se "
+        "modifient plus (%(fields)s). Pour un nouveau lieu, ajoutez-le et soumettez-le à "
+        "l'examen ; pour corriger ce lieu, écrivez à l'équipe d'examen."
+    )
+
+
+class LastOffer(Conflict):
+    code = "last_offer"
+    default_message = _(
+        "Un lieu qualifié propose au moins un service : ajoutez-en un autre avant de retirer "
+        "celui-ci."
+    )
+
+
 class PlaceNotEditable(Conflict):
     code = "place_not_editable"
     default_message = _(
@@ -171,13 +213,16 @@ def import_place(
 
 
 def update_place(*, acting: Acting, place: Place, **changes: Any) -> Place:
-    """A member of the place's organisation corrects its details (see `_lock_own_place`)."""
+    """A member of the place's organisation corrects its details (see `_lock_own_place`); once
+    the place is decided on, only its practical details (not REVIEWED_FIELDS)."""
     if place.organisation_id != acting.organisation.pk:
         raise NotFound()
     fields = _checked_fields(changes)
     try:
         with transaction.atomic():
             locked = _lock_own_place(acting, place)
+            if locked.qualification_status in DECIDED_STATUSES:
+                _refuse_reviewed_changes(locked, fields)
             Place.objects.filter(pk=locked.pk).update(**fields)
     except IntegrityError as exc:
         raise InvalidPlace(_("Ce SIRET est déjà enregistré pour un autre lieu.")) from exc
@@ -224,8 +269,14 @@ def set_service_offer(
 
 
 def remove_service_offer(*, acting: Acting, offer: ServiceOffer) -> None:
+    """A service leaves a place's offer; a qualified place keeps at least one."""
     with transaction.atomic():
-        _lock_own_place(acting, offer.place)
+        locked = _lock_own_place(acting, offer.place)
+        if (
+            locked.qualification_status == QualificationStatus.QUALIFIED
+            and not ServiceOffer.objects.filter(place=locked).exclude(pk=offer.pk).exists()
+        ):
+            raise LastOffer()
         offer.delete()
 
 
@@ -255,6 +306,17 @@ def change_place_qualification(
         locked.qualification_status = to_status
         locked.save(update_fields=["qualification_status"])
     return locked
+
+
+def _refuse_reviewed_changes(place: Place, fields: dict[str, Any]) -> None:
+    changed = sorted(
+        name for name in REVIEWED_FIELDS & set(fields) if getattr(place, name) != fields[name]
+    )
+    if changed:
+        labels = ", ".join(
+            str(getattr(Place._meta.get_field(name), "verbose_name", name)) for name in changed
+        )
+        raise ReviewedFieldsLocked(fields=labels)
 
 
 def _checked_fields(fields: dict[str, Any]) -> dict[str, Any]:

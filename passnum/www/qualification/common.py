@@ -161,12 +161,28 @@ def may_add_places(file: ProviderFile) -> bool:
 
 def is_place_editable(file: ProviderFile, place: Place | None) -> bool:
     """Whether the pages let the applicant change `place` (None: a new one): every place while
-    the file is editable; once it is qualified, a place not reviewed yet or to correct."""
+    the file is editable; once it is qualified, a place not reviewed yet or to correct, and the
+    practical details and offer of a qualified place (`practical_only`)."""
     if is_editable(file):
         return True
     if file.status != FileStatus.QUALIFIED:
         return False
-    return place is None or place.qualification_status in PLACE_SUBMITTABLE_STATUSES
+    return (
+        place is None
+        or place.qualification_status in PLACE_SUBMITTABLE_STATUSES
+        or practical_only(file, place)
+    )
+
+
+def practical_only(file: ProviderFile, place: Place | None) -> bool:
+    """A qualified place of a qualified structure: its hours, contacts, publics, modalities and
+    offer stay the provider's to update; what review looked at (name, address, type) does not
+    change (places.services.REVIEWED_FIELDS)."""
+    return (
+        place is not None
+        and file.status == FileStatus.QUALIFIED
+        and place.qualification_status == QualificationStatus.QUALIFIED
+    )
 
 
 def require_place_editable(file: ProviderFile, place: Place | None) -> None:

@@ -329,12 +329,35 @@ class PlaceForm(DsfrForm):
         label=_("Prise de rendez-vous en ligne"), required=False, assume_scheme="https"
     )
 
-    def __init__(self, *args: Any, communes_for: Any = None, **kwargs: Any) -> None:
-        """`communes_for(postcode)`: the geography's lookup, or None without it."""
+    # What review looked at: shown but not changed once the place is qualified.
+    REVIEWED = (
+        "name",
+        "place_type",
+        "address",
+        "postcode",
+        "commune_code",
+        "commune_name",
+        "typed_commune_code",
+        "departement",
+        "region",
+    )
+
+    def __init__(
+        self, *args: Any, communes_for: Any = None, practical_only: bool = False, **kwargs: Any
+    ) -> None:
+        """`communes_for(postcode)`: the geography's lookup, or None without it.
+        `practical_only`: the REVIEWED fields keep their initial values (disabled)."""
         super().__init__(*args, **kwargs)
         self.communes_for = communes_for
+        self.practical_only = practical_only
+        for name in self.REVIEWED if practical_only else ():
+            self.fields[name].disabled = True
         self.commune_choices: list[Any] = []
-        postcode = self.data.get("postcode") if self.is_bound else self.initial.get("postcode")
+        postcode = (
+            self.data.get("postcode")
+            if self.is_bound and not practical_only
+            else self.initial.get("postcode")
+        )
         if communes_for and postcode and POSTCODE_RE.match(str(postcode).strip()):
             self.commune_choices = communes_for(str(postcode).strip())
 

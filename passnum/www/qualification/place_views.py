@@ -36,6 +36,7 @@ from passnum.www.qualification.common import (
     is_place_editable,
     may_add_places,
     may_submit_place,
+    practical_only,
     require_place_editable,
     stepper,
 )
@@ -107,6 +108,7 @@ def _place_page(
         request.POST if request.method == "POST" else None,
         initial=_initial(place) if place else {},
         communes_for=communes_for_postcode,
+        practical_only=practical_only(file, place),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -129,6 +131,7 @@ def _place_page(
             "form": form,
             "place": place,
             "editable": is_place_editable(file, place),
+            "practical_only": form.practical_only,
             "stepper": stepper("places"),
             "hours_example": HOURS_EXAMPLE,
             "transitions": place.transitions.select_related("actor") if place else [],
