@@ -167,6 +167,7 @@ def load_places(quantity: int, *, reload: bool) -> str:
     from passnum.catalogue.models import Service
     from passnum.places.enums import PlaceType, Public, QualificationStatus, SpecificSupport
     from passnum.places.models import Place, ServiceOffer
+    from passnum.places.search import normalise_name
 
     existing = Place.objects.filter(source=BENCH_SOURCE)
     if reload:
@@ -195,6 +196,7 @@ def load_places(quantity: int, *, reload: bool) -> str:
                 address=f"{rng.randint(1, 120)} rue de l'Église",
                 postcode=postcode,
                 commune_name=name,
+                commune_key=normalise_name(name),  # what clean_place_fields stores
                 commune_code=code,
                 departement=departement,
                 region=region,
@@ -226,6 +228,10 @@ def load_places(quantity: int, *, reload: bool) -> str:
         ]
         ServiceOffer.objects.bulk_create(offers, batch_size=5000)
     with connection.cursor() as cursor:
+        # A reload leaves the deleted rows dead: vacuum them as autovacuum would in a while
+        # (measured: family + public p50 25 → 33 ms right after a reload without it).
+        for table in (Place._meta.db_table, ServiceOffer._meta.db_table):
+            cursor.execute(f"VACUUM ANALYZE {table}")
         cursor.execute("ANALYZE")
     seconds = time.perf_counter() - started
     return (
@@ -239,26 +245,9 @@ def proposed_indexes(action: str) -> str:
     to measure them before anyone writes their migration."""
     from django.db import connection
 
-    from passnum.places.models import Place
-    from passnum.places.search import NormalisedName
-
-    compiled = (
-        Place.objects.annotate(key=NormalisedName("commune_name"))
-        .values("key")
-        .query.get_compiler("default")
-    )
-    select_sql, select_params = compiled.as_sql()
-    with connection.cursor() as cursor:
-        expression = cursor.cursor.mogrify(select_sql, select_params)
-    expression = (
-        expression.split("SELECT ", 1)[1].rsplit(" AS ", 1)[0].replace('"places_place".', "")
-    )
-    statements = {
-        "bench_place_postcode": "(postcode)",
-        "bench_place_latitude": "(latitude, longitude)",
-        "bench_place_commune_key": f"(({expression}))",
-        "bench_place_publics": "USING gin (publics jsonb_path_ops)",
-    }
+    # The postcode, coordinates and commune-name indexes are in migration places 0005, the GIN
+    # index on publics in 0006: nothing is proposed now; put a candidate here to measure it.
+    statements: dict[str, str] = {}
     with connection.cursor() as cursor:
         for name, definition in statements.items():
             if action == "drop":
