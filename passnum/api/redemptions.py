@@ -71,12 +71,15 @@ def create_redemption(
     request: HttpRequest,
     response: HttpResponse,
     payload: RedemptionIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", max_length=100, pattern=r"^[\x21-\x7e]+$"
+    ),
 ):
     """All or nothing: every pass is redeemed, or none and each refusal is explained.
 
-    Send an `Idempotency-Key` header (a UUID per payment) to retry safely: the same key and
-    request return the first answer, with `Idempotent-Replayed: true`."""
+    Send an `Idempotency-Key` header (a UUID per payment; printable ASCII, 100 characters at
+    most) to retry safely: the same key and request return the first answer, with
+    `Idempotent-Replayed: true`."""
     acting = acting_of(request)
     acting.require_kind(OrganisationKind.PROVIDER)
     place = place_for_redemption(acting=acting, place_id=payload.place_id)

@@ -8,20 +8,22 @@ from passnum.catalogue.models import Competence, Service, ServiceFamily
 # The nomenclature is reference data that changes with a release (data migrations) or, rarely,
 # in the back-office: active services are kept per process for SERVICE_CACHE_SECONDS.
 SERVICE_CACHE_SECONDS = 60.0
-_active_services: dict[str, Service] = {}
-_loaded_at = -SERVICE_CACHE_SECONDS
+# (loaded at, services by code): replaced whole, never changed in place, so a thread reading it
+# while another refreshes it sees one complete copy or the other.
+_cache: tuple[float, dict[str, Service]] = (-SERVICE_CACHE_SECONDS, {})
 
 
 def get_service(*, code: str) -> Service:
     """An active service by code (with its family); UnknownService otherwise."""
-    global _loaded_at
+    global _cache
+    loaded_at, services = _cache
     now = time.monotonic()
-    if now - _loaded_at >= SERVICE_CACHE_SECONDS:
-        fresh = {s.code: s for s in Service.objects.select_related("family").filter(is_active=True)}
-        _active_services.clear()
-        _active_services.update(fresh)
-        _loaded_at = now
-    service = _active_services.get(code)
+    if now - loaded_at >= SERVICE_CACHE_SECONDS:
+        services = {
+            s.code: s for s in Service.objects.select_related("family").filter(is_active=True)
+        }
+        _cache = (now, services)
+    service = services.get(code)
     if service is None:
         raise UnknownService(code=code)
     return service
@@ -29,9 +31,8 @@ def get_service(*, code: str) -> Service:
 
 def forget_services() -> None:
     """Drop the per-process copy (tests, after changing the nomenclature)."""
-    global _loaded_at
-    _active_services.clear()
-    _loaded_at = -SERVICE_CACHE_SECONDS
+    global _cache
+    _cache = (-SERVICE_CACHE_SECONDS, {})
 
 
 def nomenclature() -> QuerySet[ServiceFamily]:

@@ -188,7 +188,7 @@ PASSNUM_UNDO_MINUTES = env_int("PASSNUM_UNDO_MINUTES", 15)
 PASSNUM_MAX_PASSES_PER_REDEMPTION = env_int("PASSNUM_MAX_PASSES_PER_REDEMPTION", 50)
 PASSNUM_MAX_PASSES_PER_ORDER = env_int("PASSNUM_MAX_PASSES_PER_ORDER", 2_000_000)
 # PostgreSQL prepares the few statements of a scan once per connection (core.rows); turn it
-# off behind a pooler that cannot keep prepared statements (PgBouncer < 1.21 in transaction mode).
+# off behind a pooler that cannot keep prepared statements (PgBouncer < 1.22 in transaction mode).
 PASSNUM_PREPARED_STATEMENTS = env_bool("PASSNUM_PREPARED_STATEMENTS", True)
 
 # --- Map of the public search. The tiles are the only thing a visitor's browser fetches from

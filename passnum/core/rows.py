@@ -76,7 +76,7 @@ def _converters_of(
 @contextmanager
 def prepared_cursor(db: str) -> Iterator[Any]:
     """Django's cursor (its error wrapping, query log and transaction), whose statements
-    PostgreSQL prepares on first use on this connection: psycopg's server-side binding, which
+    PostgreSQL prepares on their second use on this connection: psycopg's server-side binding, which
     Django's own cursors do not use. Elsewhere, or with PASSNUM_PREPARED_STATEMENTS off, the
     usual cursor. For the fixed statements of this module's callers only."""
     connection = connections[db]
@@ -86,7 +86,9 @@ def prepared_cursor(db: str) -> Iterator[Any]:
 
             client_side = cursor.cursor
             raw_connection = connection.connection
-            raw_connection.prepare_threshold = 0  # only server-side binding cursors prepare
+            # From a statement's second run on this connection (a connection opened for one
+            # request never pays the preparation); only server-side binding cursors prepare.
+            raw_connection.prepare_threshold = 1
             cursor.cursor = psycopg.Cursor(raw_connection)
             client_side.close()
         yield cursor

@@ -31,7 +31,9 @@ from passnum.accounts.services import (
     accept_invitation,
     accept_invitation_with_account,
     add_member,
+    change_member_role,
     invite_member,
+    remove_member,
     revoke_invitation,
 )
 from passnum.core.exceptions import InvalidInput, PermissionDenied
@@ -388,3 +390,42 @@ def test_revoking_twice_changes_nothing_and_an_accepted_one_cannot_be_revoked(sp
 @pytest.fixture
 def distributor_admin(db):
     return make_acting(OrganisationKind.DISTRIBUTOR)
+
+
+# --- An administrator who goes takes back their invitations ---------------------------------------
+
+
+def test_a_removed_admin_s_invitations_no_longer_bring_anyone_in(provider):
+    other_admin = member_of(provider, role=MemberRole.ADMIN)
+    issued = make_invitation(other_admin, email="alt@example.org", role=MemberRole.ADMIN)
+    remove_member(actor=provider.user, membership=other_admin.membership)
+    issued.invitation.refresh_from_db()
+    assert issued.invitation.revoked_at is not None
+    assert issued.invitation.revoked_by == provider.user
+    with pytest.raises(InvitationRevoked):
+        accept_invitation_with_account(
+            secret=issued.secret, password=STRONG, first_name="A", last_name="B"
+        )
+    assert not User.objects.filter(email="alt@example.org").exists()
+
+
+def test_a_demoted_admin_s_invitations_are_revoked_too(provider):
+    other_admin = member_of(provider, role=MemberRole.ADMIN)
+    issued = make_invitation(other_admin, email="alt@example.org", role=MemberRole.ADMIN)
+    change_member_role(
+        actor=provider.user, membership=other_admin.membership, role=MemberRole.MEMBER
+    )
+    issued.invitation.refresh_from_db()
+    assert issued.invitation.revoked_at is not None
+
+
+def test_accepting_checks_that_the_inviter_is_still_an_admin(provider):
+    """Even if the invitation escaped revocation: the rule is checked at acceptance."""
+    other_admin = member_of(provider, role=MemberRole.ADMIN)
+    issued = make_invitation(other_admin, email="alt@example.org", role=MemberRole.ADMIN)
+    Membership.objects.filter(pk=other_admin.membership.pk).update(role=MemberRole.MEMBER)
+    with pytest.raises(InvitationRevoked):
+        accept_invitation_with_account(
+            secret=issued.secret, password=STRONG, first_name="A", last_name="B"
+        )
+    assert not Membership.objects.filter(user__email="alt@example.org").exists()

@@ -4,7 +4,13 @@ log of who did what, and the scoped reads of the members' page."""
 import pytest
 
 from passnum.accounts.enums import MemberRole, MembershipAction, OrganisationKind
-from passnum.accounts.exceptions import InvalidRole, InvalidToken, LastAdmin, NotAnAdmin
+from passnum.accounts.exceptions import (
+    AlreadyMember,
+    InvalidRole,
+    InvalidToken,
+    LastAdmin,
+    NotAnAdmin,
+)
 from passnum.accounts.models import ApiToken, Membership, MembershipLog
 from passnum.accounts.selectors import (
     acting_from_token,
@@ -15,12 +21,13 @@ from passnum.accounts.selectors import (
 )
 from passnum.accounts.services import (
     accept_invitation,
+    add_member,
     change_member_role,
     create_api_token,
     remove_member,
     revoke_invitation,
 )
-from passnum.core.exceptions import NotFound
+from passnum.core.exceptions import NotFound, PermissionDenied
 from tests.factories import UserFactory, make_acting, make_invitation
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +186,28 @@ def test_members_and_invitations_are_those_of_the_acting_organisation_only(hub):
 @pytest.fixture
 def hub(db):
     return make_acting(OrganisationKind.HUB)
+
+
+def test_adding_an_existing_account_is_logged_and_never_changes_a_role(provider):
+    newcomer = UserFactory()
+    membership = add_member(actor=provider.user, organisation=provider.organisation, user=newcomer)
+    assert membership.role == MemberRole.MEMBER
+    log = MembershipLog.objects.filter(user=newcomer).get()
+    assert (log.action, log.actor) == (MembershipAction.JOINED, provider.user)
+    # The only admin is not demoted by being "added" again: roles change through their service.
+    with pytest.raises(AlreadyMember):
+        add_member(
+            actor=provider.user,
+            organisation=provider.organisation,
+            user=provider.user,
+            role=MemberRole.MEMBER,
+        )
+    assert Membership.objects.get(pk=provider.membership.pk).role == MemberRole.ADMIN
+
+
+def test_a_member_who_is_not_admin_adds_no_one(provider):
+    plain = make_acting(
+        provider.organisation.kind, organisation=provider.organisation, role=MemberRole.MEMBER
+    )
+    with pytest.raises(PermissionDenied):
+        add_member(actor=plain.user, organisation=provider.organisation, user=UserFactory())

@@ -234,8 +234,11 @@ def test_a_refused_request_does_not_burn_its_key(api, provider, sponsor, place, 
     assert status_of(item) == PassStatus.REDEEMED
 
 
-def test_a_key_longer_than_100_characters_is_a_400(api, provider, place, paid_order):
+@pytest.mark.parametrize(
+    "key", ["k" * 101, "clé-accentuée", "with space", "nul\x00byte", "tab\tkey"]
+)
+def test_a_key_too_long_or_not_printable_ascii_is_a_400(api, provider, place, paid_order, key):
     item = passes_of(paid_order)[0]
-    response = redeem(api(provider), place, [item], headers={"Idempotency-Key": "k" * 101})
+    response = redeem(api(provider), place, [item], headers={"Idempotency-Key": key})
     assert_error(response, 400, "invalid_input")
     assert_untouched(item)

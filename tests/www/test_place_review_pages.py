@@ -261,3 +261,24 @@ def test_a_qualified_place_changes_its_offer_and_keeps_one_service(provider, qua
     refused = client.post(url("offer_remove", offer.pk))
     assert refused.status_code == 400 and "au moins un service" in refused.text
     assert place.offers.count() == 1
+
+
+def test_a_qualified_place_in_an_arrondissement_updates_its_hours(provider, qualified):
+    """The commune list names it "Paris" with the EPCI of today's COG; what is stored may say
+    otherwise: the page sends none of what review looked at, so nothing is refused."""
+    place = PlaceFactory(
+        organisation=provider.organisation,
+        postcode="75001",
+        commune_code="75101",
+        commune_name="Paris 1er Arrondissement",
+        epci_code="200000000",
+        departement="75",
+        region="11",
+    )
+    sent = logged_in(provider).post(
+        url("place_edit", place.pk), {**PLACE, "opening_hours": "Mo-Sa 09:00-19:00"}
+    )
+    assert sent.status_code == 302, sent.text
+    saved = Place.objects.get(pk=place.pk)
+    assert saved.opening_hours == "Mo-Sa 09:00-19:00"
+    assert (saved.commune_name, saved.epci_code) == (place.commune_name, place.epci_code)

@@ -11,9 +11,8 @@ from passnum.accounts.services.invitations import (
     normalise_email,
     revoke_invitation,
 )
-from passnum.accounts.services.members import change_member_role, remove_member
+from passnum.accounts.services.members import add_member, change_member_role, remove_member
 from passnum.accounts.services.organisations import (
-    add_member,
     create_organisation,
     create_user,
     require_admin,

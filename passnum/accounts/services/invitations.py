@@ -175,6 +175,10 @@ def usable_invitation(secret: str) -> Invitation:
 def _join(*, invitation: Invitation, user: User) -> Membership:
     """Inside the caller's transaction: claim the invitation with one conditional UPDATE (two
     clicks, two tabs: only one wins), then create the membership."""
+    # The organisation's row serialises this with role changes and removals (members.py).
+    Organisation.objects.select_for_update().filter(pk=invitation.organisation_id).first()
+    if not _sent_by_an_admin(invitation):
+        raise InvitationRevoked()
     now = timezone.now()
     claimed = Invitation.objects.filter(
         pk=invitation.pk,
@@ -196,6 +200,19 @@ def _join(*, invitation: Invitation, user: User) -> Membership:
         role_after=invitation.role,
     )
     return membership
+
+
+def _sent_by_an_admin(invitation: Invitation) -> bool:
+    """Whoever sent it is still an administrator of the organisation (or platform staff)."""
+    inviter = invitation.invited_by
+    if inviter is None:  # the account that sent it is gone
+        return False
+    return (
+        inviter.is_superuser
+        or Membership.objects.filter(
+            organisation_id=invitation.organisation_id, user=inviter, role=MemberRole.ADMIN
+        ).exists()
+    )
 
 
 def check_invitation_usable(invitation: Invitation) -> None:

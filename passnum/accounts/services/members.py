@@ -2,12 +2,32 @@
 last administrator; every change is written to the membership log with its actor."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from passnum.accounts.enums import MemberRole, MembershipAction
-from passnum.accounts.exceptions import InvalidRole, LastAdmin
-from passnum.accounts.models import Membership, MembershipLog, Organisation, User
+from passnum.accounts.exceptions import AlreadyMember, InvalidRole, LastAdmin
+from passnum.accounts.models import Invitation, Membership, MembershipLog, Organisation, User
 from passnum.accounts.services.organisations import require_admin
 from passnum.core.exceptions import NotFound
+
+
+def add_member(
+    *, actor: User, organisation: Organisation, user: User, role: MemberRole = MemberRole.MEMBER
+) -> Membership:
+    """An administrator (or platform staff) adds an existing account directly, without an
+    invitation; logged like any other arrival. Someone already a member: AlreadyMember (their
+    role changes through change_member_role)."""
+    role = checked_role(role)
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        require_admin(actor=actor, organisation=organisation)
+        if Membership.objects.filter(user=user, organisation=organisation).exists():
+            raise AlreadyMember()
+        membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+        log_membership(
+            membership=membership, action=MembershipAction.JOINED, actor=actor, role_after=role
+        )
+    return membership
 
 
 def change_member_role(*, actor: User, membership: Membership, role: MemberRole) -> Membership:
@@ -24,6 +44,8 @@ def change_member_role(*, actor: User, membership: Membership, role: MemberRole)
         before = current.role
         current.role = role
         current.save(update_fields=["role"])
+        if before == MemberRole.ADMIN:
+            revoke_invitations_sent_by(current, actor=actor)
         log_membership(
             membership=current,
             action=MembershipAction.ROLE_CHANGED,
@@ -50,6 +72,7 @@ def remove_member(*, actor: User, membership: Membership) -> None:
             actor=actor,
             role_before=current.role,
         )
+        revoke_invitations_sent_by(current, actor=actor)
         current.delete()
 
 
@@ -77,6 +100,17 @@ def checked_role(role: str) -> MemberRole:
     if role not in MemberRole.values:
         raise InvalidRole()
     return MemberRole(role)
+
+
+def revoke_invitations_sent_by(membership: Membership, *, actor: User) -> int:
+    """An administrator who leaves or loses the role takes back the invitations they sent: none
+    of them may bring anyone in, least of all themselves under another address."""
+    return Invitation.objects.filter(
+        organisation_id=membership.organisation_id,
+        invited_by_id=membership.user_id,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    ).update(revoked_at=timezone.now(), revoked_by=actor)
 
 
 def _lock(membership: Membership) -> Membership:

@@ -60,17 +60,6 @@ def create_organisation(
     return organisation
 
 
-def add_member(
-    *, actor: User, organisation: Organisation, user: User, role: MemberRole = MemberRole.MEMBER
-) -> Membership:
-    require_admin(actor=actor, organisation=organisation)
-    with transaction.atomic():
-        membership, _created = Membership.objects.update_or_create(
-            user=user, organisation=organisation, defaults={"role": role}
-        )
-    return membership
-
-
 def require_admin(*, actor: User, organisation: Organisation) -> None:
     """NotAnAdmin (a PermissionDenied) unless the actor administers the organisation."""
     if actor.is_superuser:

@@ -430,9 +430,15 @@ class PlaceForm(DsfrForm):
             data.update(typed, commune_code=typed["typed_commune_code"], epci_code="")
 
     def place_fields(self) -> dict[str, Any]:
-        """The cleaned values, named as the places services name them."""
+        """The cleaned values, named as the places services name them; in practical-only mode,
+        none of what review looked at (not even as resolved again from the commune list, which
+        may name it differently from what is stored: "Paris 1er Arrondissement", an EPCI
+        renumbered by a newer COG)."""
         data = dict(self.cleaned_data)
         data.pop("typed_commune_code", None)
+        if self.practical_only:
+            for name in (*self.REVIEWED, "epci_code"):
+                data.pop(name, None)
         return data
 
 
