@@ -37,6 +37,7 @@ import procstats
 BENCH_DIR = Path(__file__).resolve().parent
 LUA_SCRIPT = BENCH_DIR / "redeem.lua"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
+GRANIAN = Path(sys.executable).parent / "granian"
 SERVER_START_SECONDS = 60
 TARGET_RATE = 500
 TARGET_P99_MS = 100
@@ -45,6 +46,8 @@ TARGET_P99_MS = 100
 def main() -> int:
     args = parse_args()
     ensure_wrk()
+    if args.server == "granian" and not GRANIAN.exists():
+        sys.exit(f"{GRANIAN} is missing: .venv/bin/pip install granian")
     database = benchlib.setup_django(args.database_url, fresh=not args.reuse_db)
     workdir = Path(tempfile.mkdtemp(prefix="passnum-bench-"))
     server: subprocess.Popen | None = None
@@ -95,7 +98,16 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000, help="measured requests")
     parser.add_argument("--clients", type=int, default=16, help="concurrent connections")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--server",
+        default="gunicorn",
+        choices=["gunicorn", "granian"],
+        help="the WSGI server: gunicorn (Python) or granian (Rust; --worker-class ignored)",
+    )
+    parser.add_argument(
+        "--granian-runtime", default="st", choices=["st", "mt"], help="granian's I/O runtime"
+    )
+    parser.add_argument("--workers", type=int, default=4, help="server worker processes")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument(
@@ -249,6 +261,31 @@ def server_environment(args: argparse.Namespace) -> dict[str, str]:
 
 
 def server_command(args: argparse.Namespace, port: int) -> list[str]:
+    if args.server == "granian":
+        # One blocking thread per worker process: a worker serves one request at a time, as a
+        # gunicorn sync worker does, with its persistent database connection.
+        return [
+            str(GRANIAN),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--blocking-threads",
+            "1",
+            "--runtime-mode",
+            args.granian_runtime,
+            "--backlog",
+            "1024",
+            "--log-level",
+            "warning",
+            "--working-dir",
+            str(benchlib.PROJECT_DIR),
+            "passnum.config.wsgi:application",
+        ]
     command = [
         str(GUNICORN),
         "passnum.config.wsgi",
@@ -493,6 +530,8 @@ def report(args, database, env, warm, run, verification, queries) -> None:
     worker = f"{args.workers} × {args.worker_class}"
     if args.worker_class == "gthread":
         worker += f" ({args.threads} threads)"
+    if args.server == "granian":
+        worker = f"{args.workers} workers × 1 blocking thread (WSGI)"
     consistent = (
         verification["live_lines"] == verification["redeemed_passes"]
         and verification["redeemed_passes"] >= verification["answers_201"]
@@ -502,7 +541,7 @@ def report(args, database, env, warm, run, verification, queries) -> None:
         ("machine", benchlib.machine_summary()),
         (
             "server",
-            f"gunicorn {worker}, {connection}, DEBUG=false"
+            f"{args.server} {worker}, {connection}, DEBUG=false"
             + (f", settings {args.server_settings}" if args.server_settings else ""),
         ),
         ("load generator", f"wrk, {args.wrk_threads} thread(s), {args.clients} connections"),

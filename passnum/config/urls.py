@@ -11,6 +11,9 @@ admin.site.site_header = _("passnum — back-office")
 admin.site.site_title = "passnum"
 
 urlpatterns = [
+    # The API first: every scan resolves its URL, and Django tries the patterns in order.
+    path("api/v1/", api.urls),
+    path("api/<path:rest>", not_found_view),
     path("", views.home, name="home"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
@@ -33,6 +36,4 @@ urlpatterns = [
     path("invitation/<str:secret>/", members.invitation, name="invitation"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("backoffice/", admin.site.urls),
-    path("api/v1/", api.urls),
-    path("api/<path:rest>", not_found_view),
 ]

@@ -75,20 +75,32 @@ def _converters_of(
 
 @contextmanager
 def prepared_cursor(db: str) -> Iterator[Any]:
-    """Django's cursor (its error wrapping, query log and transaction), whose statements
-    PostgreSQL prepares on their second use on this connection: psycopg's server-side binding, which
-    Django's own cursors do not use. Elsewhere, or with PASSNUM_PREPARED_STATEMENTS off, the
-    usual cursor. For the fixed statements of this module's callers only."""
+    """A Django cursor (its error wrapping, query log and transaction) over a psycopg cursor
+    that binds parameters server-side, so that PostgreSQL prepares each statement on its second
+    use on this connection (a connection opened for one request never pays the preparation).
+    Django's own cursors bind client-side and never prepare. Elsewhere, or with
+    PASSNUM_PREPARED_STATEMENTS off, the usual cursor. For the fixed statements of this module's
+    callers only."""
     connection = connections[db]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and settings.PASSNUM_PREPARED_STATEMENTS:
-            import psycopg
+    if connection.vendor != "postgresql" or not settings.PASSNUM_PREPARED_STATEMENTS:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    import psycopg
 
-            client_side = cursor.cursor
-            raw_connection = connection.connection
-            # From a statement's second run on this connection (a connection opened for one
-            # request never pays the preparation); only server-side binding cursors prepare.
-            raw_connection.prepare_threshold = 1
-            cursor.cursor = psycopg.Cursor(raw_connection)
-            client_side.close()
+    # What connection.cursor() does, with our psycopg cursor instead of Django's ClientCursor.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        raw_connection = connection.connection
+        raw_connection.prepare_threshold = 1  # only server-side binding cursors prepare
+        # The stubs type make_cursor's argument as Django's wrapper; it is the driver's cursor.
+        raw_cursor: Any = psycopg.Cursor(raw_connection)
+    wrapped = (
+        connection.make_debug_cursor(raw_cursor)
+        if connection.queries_logged
+        else connection.make_cursor(raw_cursor)
+    )
+    with wrapped as cursor:
         yield cursor

@@ -178,20 +178,25 @@ def _write_in_one_statement(new: NewRedemption) -> Redemption:
         raise LostRace()
     if posted != len(amounts):
         raise AccountsNotOpened(list(amounts))
-    redemption = Redemption(
-        pk=redemption_id,
-        organisation=new.acting.organisation,
-        place=new.place,
-        service=new.service,
-        member=new.acting.user,
-        price_cents=new.price_cents,
-        amount_cents=sum(faces.values()),
-        created_at=now,
-        idempotency_key=new.idempotency_key or None,
-        request_fingerprint=new.fingerprint,
+    values = {
+        "id": redemption_id,
+        "organisation_id": new.acting.organisation.pk,
+        "place_id": new.place.pk,
+        "service_id": new.service.pk,
+        "member_id": new.acting.user.pk,
+        "price_cents": new.price_cents,
+        "amount_cents": params["amount"],
+        "created_at": now,
+        "undone_at": None,
+        "undone_by_id": None,
+        "idempotency_key": params["key"],
+        "request_fingerprint": new.fingerprint,
+    }
+    fields = Redemption._meta.concrete_fields
+    redemption = Redemption.from_db(
+        connection.alias, [f.attname for f in fields], [values[f.attname] for f in fields]
     )
-    redemption._state.adding = False
-    redemption._state.db = connection.alias
+    redemption.service = new.service  # the answer names it: no query for it
     return redemption
 
 
