@@ -1,6 +1,6 @@
 """Benchmark: redemptions of fresh passes through HTTP, against a real gunicorn server.
 
-    .venv/bin/python bench/redeem_http.py [--requests 20000] [--clients 16] [--workers 4]
+    .venv/bin/python bench/redeem_http.py [--requests 20000] [--clients 16] [--workers 3]
         [--worker-class sync|gthread] [--threads 4] [--db-conn persistent|pool|per-request]
         [--warmup 1000] [--max-seconds 300] [--wait-quiet 120] [--py-spy FILE]
         [--server-settings MODULE] [--database-url URL] [--reuse-db] [--drop]
@@ -107,7 +107,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--granian-runtime", default="st", choices=["st", "mt"], help="granian's I/O runtime"
     )
-    parser.add_argument("--workers", type=int, default=4, help="server worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=3, help="server worker processes (cores + 1)"
+    )
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument(
