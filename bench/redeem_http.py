@@ -318,7 +318,7 @@ def free_port() -> int:
 
 
 def start_server(args, env, port: int, workdir: Path) -> subprocess.Popen:
-    log = (workdir / "gunicorn.log").open("w")
+    log = (workdir / "server.log").open("w")
     print(f"starting: {' '.join(server_command(args, port))}", file=sys.stderr, flush=True)
     return subprocess.Popen(
         server_command(args, port),
@@ -344,7 +344,7 @@ def wait_until_up(server: subprocess.Popen, port: int, workdir: Path) -> None:
         except OSError:
             pass
         time.sleep(0.2)
-    log = (workdir / "gunicorn.log").read_text()[-3000:]
+    log = (workdir / "server.log").read_text()[-3000:]
     raise RuntimeError(f"the server did not answer within {SERVER_START_SECONDS} s:\n{log}")
 
 
@@ -565,7 +565,7 @@ def report(args, database, env, warm, run, verification, queries) -> None:
             "machine CPU busy during the run",
             f"{cpu['machine_busy_pct']:.0f} % ({cpu['others_pct']:.0f} % of it by other processes)",
         ),
-        ("CPU per request: gunicorn workers", f"{cpu['server_ms'] / per_request:.2f} ms"),
+        ("CPU per request: server workers", f"{cpu['server_ms'] / per_request:.2f} ms"),
         ("CPU per request: PostgreSQL backends", f"{cpu['postgres_ms'] / per_request:.2f} ms"),
         ("CPU per request: wrk", f"{cpu['wrk_ms'] / per_request:.2f} ms"),
         (
