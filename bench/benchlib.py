@@ -144,7 +144,29 @@ def make_world(*, with_place: bool) -> World:
         world.provider = make_member(OrganisationKind.PROVIDER, tag)
         world.place = make_qualified_place(world.provider, tag)
         world.service = first_service()
+        offer_services(world.provider, world.place, world.service)
     return world
+
+
+# What the benchmarks redeem: their place offers `World.service` at this price (a redemption must
+# match the place's published offer), and four more services, as a real place does (~5 offers).
+OFFER_PRICE_CENTS = 1000
+
+
+def offer_services(provider, place, service) -> None:
+    from passnum.catalogue.models import Service
+    from passnum.places.services import set_service_offer
+
+    others = Service.objects.filter(is_active=True).exclude(pk=service.pk).order_by("code")[:4]
+    for index, offered in enumerate([service, *others]):
+        set_service_offer(
+            acting=provider,
+            place=place,
+            service=offered,
+            price_cents=OFFER_PRICE_CENTS * (1 + index),
+            passes_needed=1 + index,
+            duration_minutes=60,
+        )
 
 
 def make_qualified_place(provider, tag: str):

@@ -59,11 +59,11 @@ def main() -> int:
 def run(quantity: int, booklet_size: int, wait_quiet: int) -> list[tuple[str, str]]:
     from django.db import connection
 
-    from passnum.ledger.checks import check_ledger
     from passnum.orders.services import create_order, record_payment
     from passnum.passes.enums import PassStatus
     from passnum.passes.models import Pass
     from passnum.passes.services import issue_passes
+    from passnum.reconciliation.checks import check_ledger
 
     world = benchlib.make_world(with_place=False)
     order = create_order(acting=world.sponsor, quantity=quantity, booklet_size=booklet_size)

@@ -62,7 +62,11 @@ def main() -> int:
     ]
     client = Client()
     headers = {"Authorization": f"Bearer {token}"}
-    base = {"place_id": world.place.pk, "service": world.service.code, "price_cents": 1000}
+    base = {
+        "place_id": world.place.pk,
+        "service": world.service.code,
+        "price_cents": benchlib.OFFER_PRICE_CENTS,
+    }
 
     def redeem(code: str) -> None:
         response = client.post(

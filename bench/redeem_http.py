@@ -228,7 +228,7 @@ def redemption_body(world, code: str) -> str:
         {
             "place_id": world.place.pk,
             "service": world.service.code,
-            "price_cents": 1000,
+            "price_cents": benchlib.OFFER_PRICE_CENTS,
             "codes": [code],
         },
         separators=(",", ":"),
@@ -496,9 +496,9 @@ def verify(order, expected_ok: int) -> dict:
     """Every pass redeemed at most once; the ledger balances; lines, passes and answers agree."""
     from django.db.models import Count
 
-    from passnum.ledger.checks import check_ledger
     from passnum.passes.enums import PassStatus
     from passnum.passes.models import Pass
+    from passnum.reconciliation.checks import check_ledger
     from passnum.redemptions.models import Redemption, RedemptionLine
 
     live = RedemptionLine.objects.filter(undone=False, pass_item__order=order)

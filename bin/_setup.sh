@@ -21,11 +21,39 @@ find_python() {
   return 1
 }
 
+apt_get() {  # apt_get ARGS…: apt-get -q -y ARGS, output kept in $APT_LOG; waits for another apt or dpkg
+  # holding its lock (up to PASSNUM_APT_LOCK_TIMEOUT seconds, default 300). apt-get install waits by
+  # itself (DPkg::Lock::Timeout); apt-get update does not (its lists lock has no timeout): retried here.
+  local timeout=${PASSNUM_APT_LOCK_TIMEOUT:-300} start=$SECONDS
+  while :; do
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$timeout" -q -y "$@" >"$APT_LOG" 2>&1 && return 0
+    grep -q "Could not get lock" "$APT_LOG" && [ $((SECONDS - start)) -lt "$timeout" ] || return 1
+    sleep 2
+  done
+}
+
 ensure_apt() {  # ensure_apt COMMAND PACKAGE: install a Debian package when a command is missing
   command -v "$1" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing $2 (apt)…"
-    (apt-get install -y -q "$2" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "$2" >/dev/null; })
+    local APT_LOG status=0
+    APT_LOG=$(mktemp)
+    apt_get install "$2" || status=$?
+    if [ "$status" != 0 ] && ! grep -q "Could not get lock" "$APT_LOG"; then  # package lists missing or old
+      status=0
+      { apt_get update && apt_get install "$2"; } || status=$?
+    fi
+    if [ "$status" != 0 ]; then
+      if grep -q "Could not get lock" "$APT_LOG"; then
+        echo "Could not install $2: another apt or dpkg process held its lock for more than" \
+          "${PASSNUM_APT_LOCK_TIMEOUT:-300} s (PASSNUM_APT_LOCK_TIMEOUT). Try again when it has finished." >&2
+      else
+        echo "Could not install the Debian package $2 (apt-get install -y $2). apt-get said:" >&2
+      fi
+      { grep '^E:' "$APT_LOG" || tail -n 5 "$APT_LOG"; } | sed 's/^/  /' >&2
+    fi
+    rm -f "$APT_LOG"
+    return "$status"
   else
     echo "Please install the Debian package $2 (command $1 is missing)." >&2
     return 1

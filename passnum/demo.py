@@ -27,7 +27,7 @@ from passnum.places.enums import (
     QualificationStatus,
     SupportMode,
 )
-from passnum.places.models import Place
+from passnum.places.models import Place, ServiceOffer
 from passnum.places.services import (
     accept_terms,
     add_document,
@@ -150,11 +150,17 @@ def build_demo() -> DemoWorld:
             )
             issue_passes(acting=operator, order=unpaid)
             spent = list(Pass.objects.filter(order=paid).order_by("serial")[:2])
+            # A service the place offers, at its published price (15 €: two passes of 10 €).
+            offered = (
+                ServiceOffer.objects.select_related("service")
+                .filter(place=places[0], service__family__code="demarches")
+                .get()
+            )
             redeem_passes(
                 acting=provider,
                 place=places[0],
-                service=Service.objects.get(code=_first_service()),
-                price_cents=1500,
+                service=offered.service,
+                price_cents=offered.price_cents,
                 codes=[item.code for item in spent],
             )
     samples = Pass.objects.filter(
@@ -355,7 +361,3 @@ def _invitation(sponsor: Acting) -> None:
             email="collegue@demo.passnum.fr",
             role=MemberRole.MEMBER,
         )
-
-
-def _first_service() -> str:
-    return Service.objects.filter(family__code="messagerie").order_by("code").first().code  # type: ignore[union-attr]

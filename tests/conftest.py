@@ -113,7 +113,7 @@ def reference_data(transactional_db):
     from passnum.catalogue.loading import load_nomenclature
     from passnum.catalogue.models import Competence, Service, ServiceFamily
     from passnum.geography import models as geo
-    from passnum.geography.loading import load_cog
+    from passnum.geography.loading import load_centres, load_cog
 
     if not Service.objects.exists():
         load_nomenclature(Competence, ServiceFamily, Service)
@@ -125,9 +125,28 @@ def reference_data(transactional_db):
             commune_model=geo.Commune,
             postcode_model=geo.CommunePostcode,
         )
+        load_centres(commune_model=geo.Commune)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttle counters (pass-code checks) live in the cache: none leaks into the next test."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
 def no_map_tiles(settings):
     """No test page asks a tile server for anything (there is no network here)."""
     settings.PASSNUM_MAP_TILE_URL = ""
+
+
+@pytest.fixture(autouse=True)
+def worker_keeps_the_test_connection(monkeypatch):
+    """`call_command("worker", "--once")` runs django-tasks-db's worker, which calls
+    close_old_connections() before each task: harmless on SQLite, but on PostgreSQL (CONN_MAX_AGE
+    0) it closes the connection holding the test's transaction. Tests keep it open."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )

@@ -23,8 +23,8 @@ from passnum.orders.services import UsageRules, create_order, record_payment
 from passnum.passes.models import Pass
 from passnum.passes.services import issue_passes
 from passnum.places.enums import PlaceType, QualificationStatus
-from passnum.places.models import Place
-from passnum.places.services import change_place_qualification, create_place
+from passnum.places.models import Place, ServiceOffer
+from passnum.places.services import change_place_qualification, create_place, set_service_offer
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -180,6 +180,11 @@ def make_order(
     return order
 
 
+def make_draft(*, sponsor: Acting, quantity: int = 10, **kwargs) -> Order:
+    """A draft order through `create_order(draft=True)` (the sponsor's order form)."""
+    return create_order(acting=sponsor, quantity=quantity, draft=True, **kwargs)
+
+
 def passes_of(order: Order) -> list[Pass]:
     return list(Pass.objects.filter(order=order).order_by("serial"))
 
@@ -191,6 +196,23 @@ def a_service(family: str | None = None) -> Service:
     service = services.first()
     assert service is not None
     return service
+
+
+def offer(place: Place, *, service: Service | None = None, price_cents: int = 1000) -> ServiceOffer:
+    """`place` offers `service` (`a_service()` by default) at `price_cents`, through the service
+    a provider uses (an offer of that service already there takes the new price). A place
+    redeems passes only for a service it offers, at the price it publishes."""
+    member = Membership.objects.filter(organisation_id=place.organisation_id).first()
+    assert member is not None, "the place's organisation has no member"
+    acting = Acting(user=member.user, organisation=member.organisation, membership=member)
+    return set_service_offer(
+        acting=acting,
+        place=place,
+        service=service or a_service(),
+        price_cents=price_cents,
+        passes_needed=max(1, min(50, -(-price_cents // 1000))),
+        duration_minutes=60,
+    )
 
 
 _invitation_numbers = itertools.count(1)
@@ -207,3 +229,14 @@ def make_invitation(
         email=email or f"invited{next(_invitation_numbers)}@example.org",
         role=role,
     )
+
+
+def make_distributor(sponsor: Acting) -> Acting:
+    """A distributor organisation working for `sponsor` (a Partnership), with an administrator."""
+    from passnum.accounts.models import Partnership
+
+    distributor = make_acting(OrganisationKind.DISTRIBUTOR)
+    Partnership.objects.create(
+        sponsor=sponsor.organisation, distributor=distributor.organisation, created_by=sponsor.user
+    )
+    return distributor

@@ -121,3 +121,47 @@ class AccountExists(Conflict):
 class InvalidPassword(InvalidInput):
     code = "invalid_password"
     default_message = _("Ce mot de passe n'est pas assez sûr.")
+
+
+# --- Sponsors and their distributors -------------------------------------------------------------
+
+
+class InvalidOrganisation(InvalidInput):
+    code = "invalid_organisation"
+    default_message = _("Les informations de l'organisation sont invalides.")
+
+
+class UnknownDistributor(NotFound):
+    code = "unknown_distributor"
+    default_message = _(
+        "Aucun distributeur n'est inscrit avec le SIREN %(siren)s. Créez-le et invitez son "
+        "administrateur."
+    )
+
+
+class AmbiguousDistributor(Conflict):
+    code = "ambiguous_distributor"
+    default_message = _(
+        "Plusieurs distributeurs sont inscrits avec le SIREN %(siren)s : demandez à "
+        "l'opérateur de vous relier au bon."
+    )
+
+
+class DistributorExists(Conflict):
+    code = "distributor_exists"
+    default_message = _(
+        "Un distributeur est déjà inscrit avec le SIREN %(siren)s (%(name)s) : reliez-le "
+        "plutôt que d'en créer un autre."
+    )
+
+
+class AlreadyPartner(Conflict):
+    code = "already_partner"
+    default_message = _("%(name)s est déjà l'un de vos distributeurs.")
+
+
+class DistributorHasAdmin(Conflict):
+    code = "distributor_has_admin"
+    default_message = _(
+        "%(name)s a déjà un administrateur : c'est lui qui invite les autres membres."
+    )

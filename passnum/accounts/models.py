@@ -80,15 +80,21 @@ class Organisation(models.Model):
 
 class Membership(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("membre"),
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="memberships"
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
     )
     role = models.CharField(
         _("rôle"), max_length=10, choices=MemberRole.choices, default=MemberRole.MEMBER
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("adhésion")
@@ -112,10 +118,12 @@ class ApiToken(models.Model):
     the clear token is shown once, at creation.
     """
 
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="tokens")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("membre")
+    )
     name = models.CharField(_("nom"), max_length=100)
     prefix = models.CharField(_("début du jeton"), max_length=12)
-    digest = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(_("empreinte SHA-256"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
 
@@ -136,13 +144,16 @@ class Invitation(models.Model):
     """
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="invitations"
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("organisation"),
     )
     email = models.EmailField(_("adresse e-mail invitée"))
     role = models.CharField(
         _("rôle"), max_length=10, choices=MemberRole.choices, default=MemberRole.MEMBER
     )
-    digest = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(_("empreinte SHA-256"), max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("envoyée par"),
@@ -216,7 +227,10 @@ class MembershipLog(models.Model):
     itself is deleted)."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="membership_logs"
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="membership_logs",
+        verbose_name=_("organisation"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -250,3 +264,45 @@ class MembershipLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} @ {self.organisation}: {self.action}"
+
+
+class Partnership(models.Model):
+    """A distributor organisation works for a sponsor: the sponsor may assign it booklets.
+
+    A distributor may work for several sponsors; the pair is unique
+    (`accounts/services/partners.py` creates it)."""
+
+    sponsor = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="distributor_partnerships",
+        verbose_name=_("commanditaire"),
+    )
+    distributor = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="sponsor_partnerships",
+        verbose_name=_("distributeur"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("créé par"),
+    )
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partenariat de distribution")
+        verbose_name_plural = _("partenariats de distribution")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sponsor", "distributor"],
+                name="partnership_unique_pair",
+                violation_error_message=_("Ce distributeur travaille déjà pour ce commanditaire."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sponsor} → {self.distributor}"

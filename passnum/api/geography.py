@@ -4,11 +4,14 @@ For forms (postcode → commune, commune autocomplete), usage-rule perimeters an
 Mount with `api.add_router("", geography.router)`.
 """
 
+from typing import Annotated
+
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
 from passnum.api.schemas import Error
+from passnum.api.types import Text
 from passnum.core.exceptions import InvalidInput
 from passnum.geography import selectors
 from passnum.geography.models import Commune, Departement
@@ -86,8 +89,8 @@ def departement_out(departement: Departement) -> dict:
 )
 def geography_communes(
     request: HttpRequest,
-    q: str | None = Query(None, min_length=1, max_length=100),
-    postcode: str | None = Query(None, pattern=r"^\d{5}$"),
+    q: Annotated[Text, Field(min_length=1, max_length=100)] | None = None,
+    postcode: Annotated[str, Field(max_length=5, pattern=r"^\d{5}$")] | None = None,
     limit: int = Query(10, ge=1, le=selectors.MAX_LIMIT),
 ):
     if (q is None) == (postcode is None):
@@ -105,7 +108,7 @@ def geography_communes(
     auth=None,
     summary="Une commune, par code INSEE",
 )
-def geography_commune(request: HttpRequest, code: str):
+def geography_commune(request: HttpRequest, code: Annotated[Text, Field(max_length=10)]):
     return commune_out(selectors.commune(code))
 
 
@@ -115,12 +118,16 @@ def geography_commune(request: HttpRequest, code: str):
     auth=None,
     summary="Départements",
 )
-def geography_departements(request: HttpRequest, region: str | None = None):
+def geography_departements(
+    request: HttpRequest, region: Annotated[Text, Field(max_length=10)] | None = None
+):
     if region is not None:
         region = selectors.region(region).code
     return [departement_out(d) for d in selectors.departements(region=region)]
 
 
-@router.get("/geography/regions", response={200: list[AreaOut]}, auth=None, summary="Régions")
+@router.get(
+    "/geography/regions", response={200: list[AreaOut], 400: Error}, auth=None, summary="Régions"
+)
 def geography_regions(request: HttpRequest):
     return [{"code": r.code, "name": r.name} for r in selectors.regions()]

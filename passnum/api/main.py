@@ -11,7 +11,9 @@ api = NinjaAPI(
         "API JSON de passnum. Chaque requête agit au nom de l'organisation du jeton "
         "(`Authorization: Bearer pn_…`) et ne voit que ses données. Montants en centimes. "
         'Erreurs : `{"error": {"code", "message", "details"}}`, code stable, message en '
-        "français ou en anglais (`Accept-Language: en`)."
+        "français ou en anglais (`Accept-Language: en`). Ce document donne toutes les limites "
+        "(longueurs des textes, sans caractère de contrôle ; entiers sur 64 bits) ; un corps "
+        "JSON trop gros est refusé en 413 (`payload_too_large`)."
     ),
     auth=TokenAuth(),
     urls_namespace="api-v1",

@@ -8,7 +8,7 @@ from passnum.places.selectors import places_of
 router = Router(tags=["Lieux"])
 
 
-@router.get("/places", response={200: list[PlaceOut], 401: Error}, summary="Mes lieux")
+@router.get("/places", response={200: list[PlaceOut], 400: Error, 401: Error}, summary="Mes lieux")
 def list_places(request: HttpRequest):
     places = places_of(acting=acting_of(request))
     return [

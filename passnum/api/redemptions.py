@@ -1,17 +1,21 @@
 import datetime
+from typing import Annotated
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router
+from ninja import Field, Header, Query, Router
 
 from passnum.accounts.enums import OrganisationKind
 from passnum.api.auth import acting_of
 from passnum.api.schemas import Error, PassOut, RedeemedPass, RedemptionIn, RedemptionOut
+from passnum.api.throttle import count_code_checks, count_unknown_codes
+from passnum.api.types import NonNegativeInt64, PositiveInt64, Text
 from passnum.catalogue.selectors import get_service
 from passnum.passes import codes as pass_codes
 from passnum.passes.models import Pass
 from passnum.places.selectors import place_for_redemption
 from passnum.redemptions import selectors
+from passnum.redemptions.exceptions import RedemptionRefused
 from passnum.redemptions.models import Redemption
 from passnum.redemptions.services import redeem_passes, undo_redemption
 
@@ -44,14 +48,20 @@ def redemption_out(redemption: Redemption, passes: tuple[Pass, ...] = ()) -> dic
     }
 
 
-@router.get("/passes/{code}", response={200: PassOut, **ERRORS}, summary="Vérifier un pass")
+@router.get(
+    "/passes/{code}", response={200: PassOut, 429: Error, **ERRORS}, summary="Vérifier un pass"
+)
 def get_pass(
-    request: HttpRequest, code: str, place_id: int | None = None, service: str | None = None
+    request: HttpRequest,
+    code: Annotated[Text, Field(max_length=64)],
+    place_id: PositiveInt64 | None = None,
+    service: Annotated[Text, Field(max_length=50)] | None = None,
 ):
     """What a place may know before redeeming: state, value, validity, and — given a place and
     a service — whether every rule allows it here, with the reasons if not."""
     acting = acting_of(request)
     acting.require_kind(OrganisationKind.PROVIDER, OrganisationKind.OPERATOR)
+    count_code_checks(request)
     place = place_for_redemption(acting=acting, place_id=place_id) if place_id is not None else None
     service_obj = get_service(code=service) if service else None
     check = selectors.check_pass(acting=acting, raw_code=code, place=place, service=service_obj)
@@ -66,7 +76,11 @@ def get_pass(
     }
 
 
-@router.post("/redemptions", response={201: RedemptionOut, **ERRORS}, summary="Payer avec des pass")
+@router.post(
+    "/redemptions",
+    response={201: RedemptionOut, 413: Error, 429: Error, **ERRORS},
+    summary="Payer avec des pass",
+)
 def create_redemption(
     request: HttpRequest,
     response: HttpResponse,
@@ -84,14 +98,18 @@ def create_redemption(
     acting.require_kind(OrganisationKind.PROVIDER)
     place = place_for_redemption(acting=acting, place_id=payload.place_id)
     service = get_service(code=payload.service)
-    result = redeem_passes(
-        acting=acting,
-        place=place,
-        service=service,
-        price_cents=payload.price_cents,
-        codes=payload.codes,
-        idempotency_key=idempotency_key,
-    )
+    try:
+        result = redeem_passes(
+            acting=acting,
+            place=place,
+            service=service,
+            price_cents=payload.price_cents,
+            codes=payload.codes,
+            idempotency_key=idempotency_key,
+        )
+    except RedemptionRefused as refused:
+        count_unknown_codes(request, refused)  # 429 past the limit of code checks
+        raise
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
     return 201, redemption_out(result.redemption, result.passes)
@@ -102,7 +120,7 @@ def create_redemption(
     response={200: RedemptionOut, **ERRORS},
     summary="Consulter une utilisation",
 )
-def get_redemption(request: HttpRequest, redemption_id: int):
+def get_redemption(request: HttpRequest, redemption_id: PositiveInt64):
     redemption = selectors.redemption_for(acting=acting_of(request), redemption_id=redemption_id)
     return redemption_out(redemption)
 
@@ -112,7 +130,7 @@ def get_redemption(request: HttpRequest, redemption_id: int):
     response={200: RedemptionOut, **ERRORS},
     summary="Annuler une utilisation (dans les 15 minutes)",
 )
-def delete_redemption(request: HttpRequest, redemption_id: int):
+def delete_redemption(request: HttpRequest, redemption_id: PositiveInt64):
     acting = acting_of(request)
     redemption = selectors.redemption_for(acting=acting, redemption_id=redemption_id)
     return redemption_out(undo_redemption(acting=acting, redemption=redemption))
@@ -124,7 +142,9 @@ def delete_redemption(request: HttpRequest, redemption_id: int):
     summary="Utilisations de mon organisation",
 )
 def list_redemptions(
-    request: HttpRequest, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)
+    request: HttpRequest,
+    limit: int = Query(50, ge=1, le=200),
+    offset: NonNegativeInt64 = 0,
 ):
     redemptions = selectors.redemptions_of(acting=acting_of(request))[offset : offset + limit]
     return [redemption_out(redemption) for redemption in redemptions]

@@ -1,6 +1,17 @@
 import datetime
+from typing import Annotated, Literal, Self
 
 from ninja import Field, Schema
+from pydantic import field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from passnum.api.types import MultilineText, PositiveInt64, Text
+from passnum.orders.services import latest_valid_until
+
+# A code as typed or scanned (15 characters, with or without dashes or spaces).
+PassCodeText = Annotated[Text, Field(min_length=1, max_length=64)]
+# A code of the nomenclature, of a place type, of an area…
+CodeText = Annotated[Text, Field(min_length=1, max_length=40)]
 
 
 class ErrorDetail(Schema):
@@ -36,13 +47,22 @@ class PassOut(Schema):
 
 
 class RedemptionIn(Schema):
-    place_id: int = Field(..., strict=True)
-    service: str = Field(..., description="Code du service de la nomenclature", examples=["MES-01"])
+    place_id: PositiveInt64 = Field(..., strict=True)
+    service: Text = Field(
+        ...,
+        min_length=1,
+        max_length=50,
+        description="Code du service de la nomenclature",
+        examples=["MES-01"],
+    )
     price_cents: int = Field(
         ..., strict=True, description="Prix du service rendu, en centimes", gt=0, le=1_000_000
     )
-    codes: list[str] = Field(
-        ..., min_length=1, max_length=50, description="Codes scannés ou saisis, avec ou sans tirets"
+    codes: list[PassCodeText] = Field(
+        ...,
+        min_length=1,
+        max_length=50,
+        description="Codes scannés ou saisis, avec ou sans tirets (50 au plus)",
     )
 
 
@@ -66,6 +86,8 @@ class RedemptionOut(Schema):
 
 
 class UsageRulesSchema(Schema):
+    """Règles d'utilisation d'une commande."""
+
     communes: list[str] = []
     epcis: list[str] = []
     departements: list[str] = []
@@ -78,13 +100,62 @@ class UsageRulesSchema(Schema):
     target_publics: list[str] = []
 
 
+MAX_RULE_VALUES = 1000
+
+
+class UsageRulesIn(Schema):
+    """Règles d'utilisation d'une nouvelle commande : 1 000 codes au plus par liste."""
+
+    communes: list[CodeText] = Field(
+        default=[], max_length=MAX_RULE_VALUES, description="Codes INSEE"
+    )
+    epcis: list[CodeText] = Field(
+        default=[], max_length=MAX_RULE_VALUES, description="SIREN des EPCI"
+    )
+    departements: list[CodeText] = Field(default=[], max_length=MAX_RULE_VALUES)
+    regions: list[CodeText] = Field(default=[], max_length=MAX_RULE_VALUES)
+    place_types: list[CodeText] = Field(default=[], max_length=MAX_RULE_VALUES)
+    families: list[CodeText] = Field(default=[], max_length=MAX_RULE_VALUES)
+    services: list[CodeText] = Field(default=[], max_length=MAX_RULE_VALUES)
+    usable_from: datetime.date | None = None
+    usable_until: datetime.date | None = None
+    target_publics: list[CodeText] = Field(default=[], max_length=MAX_RULE_VALUES)
+
+
 class OrderIn(Schema):
-    quantity: int = Field(..., gt=0, strict=True)
-    booklet_size: int = 10
-    face_value_cents: int | None = None
-    valid_until: datetime.date | None = None
-    label: str = ""
-    rules: UsageRulesSchema = UsageRulesSchema()
+    quantity: PositiveInt64 = Field(..., strict=True)
+    booklet_size: Literal[5, 10] = Field(10, description="Pass par carnet : 5 ou 10")
+    face_value_cents: int | None = Field(
+        None, ge=1, le=100_000, description="Valeur faciale d'un pass, en centimes"
+    )
+    valid_until: datetime.date | None = Field(
+        None,
+        description=(
+            "Fin de validité des pass : ni dans le passé, ni plus de 5 ans après aujourd'hui "
+            "(par défaut le 31 décembre de l'année)"
+        ),
+    )
+    label: Text = Field("", max_length=200)
+    rules: UsageRulesIn = UsageRulesIn()
+    draft: bool = Field(
+        False,
+        description=(
+            "true : un brouillon (modifiable, supprimable, sans facture ni pass) ; false (par "
+            "défaut) : le devis est accepté aussitôt, la commande attend son paiement avec sa "
+            "facture émise et ses pass émis (inactifs)"
+        ),
+    )
+
+    @field_validator("valid_until")
+    @classmethod
+    def _validity_in_range(cls, value: datetime.date | None) -> datetime.date | None:
+        if value is not None and value > latest_valid_until():
+            raise PydanticCustomError(
+                "date_too_late",
+                "Date should be on or before {max}",
+                {"max": latest_valid_until().isoformat()},
+            )
+        return value
 
 
 class OrderOut(Schema):
@@ -100,6 +171,8 @@ class OrderOut(Schema):
     upstream_fee_cents: int
     upstream_vat_cents: int
     total_due_cents: int
+    amount_received_cents: int = Field(..., description="Reçu jusqu'ici (paiements partiels)")
+    invoice_number: str = Field(..., description="Numéro de la facture (vide pour un brouillon)")
     valid_until: datetime.date
     expires_on: datetime.date
     issued: bool
@@ -116,16 +189,26 @@ class PlaceOut(Schema):
 
 
 class PaymentIn(Schema):
-    amount_cents: int = Field(..., gt=0, description="Montant reçu, en centimes")
-    reference: str = Field(
+    amount_cents: PositiveInt64 = Field(..., description="Montant reçu, en centimes")
+    reference: Text = Field(
         ..., min_length=1, max_length=100, description="Référence du virement ou du mandat"
     )
 
 
 class SerialRangeIn(Schema):
-    serial_first: int = Field(..., ge=1)
-    serial_last: int = Field(..., ge=1)
-    reason: str = Field(..., min_length=3, max_length=500)
+    """Une plage de numéros de série, `serial_first` ≤ `serial_last`."""
+
+    serial_first: PositiveInt64 = Field(..., description="Premier numéro de série (≤ serial_last)")
+    serial_last: PositiveInt64 = Field(..., description="Dernier numéro de série (≥ serial_first)")
+    reason: MultilineText = Field(..., min_length=3, max_length=500)
+
+    @model_validator(mode="after")
+    def _first_before_last(self) -> Self:
+        if self.serial_first > self.serial_last:
+            raise PydanticCustomError(
+                "serial_range", "serial_first should be less than or equal to serial_last"
+            )
+        return self
 
 
 class CountOut(Schema):

@@ -1,16 +1,16 @@
 import csv
 import io
+from typing import Annotated
 
 from django.http import HttpRequest, StreamingHttpResponse
-from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from passnum.accounts.enums import OrganisationKind
-from passnum.api.auth import acting_of
+from passnum.api.auth import TokenAuth, acting_of
 from passnum.api.schemas import Error
+from passnum.api.types import Text
 from passnum.places.standard import (
-    InvalidImportFile,
     export_rows,
     field_names,
     import_places,
@@ -25,7 +25,20 @@ class _Echo:
         return value
 
 
-@router.get("/standard/places.csv", auth=None, summary="Lieux qualifiés (standard national CSV)")
+@router.get(
+    "/standard/places.csv",
+    auth=None,
+    response={400: Error},
+    summary="Lieux qualifiés (standard national CSV)",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "CSV",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
 def places_csv(request: HttpRequest):
     """Every qualified place in the national standard for digital-mediation places v1.0.x
     (CSV, UTF-8, `|` between multiple values). Open data: no token needed."""
@@ -57,19 +70,24 @@ class ImportOut(Schema):
 
 @router.post(
     "/standard/import",
-    response={200: ImportOut, 400: Error, 401: Error, 403: Error},
+    # Only operator staff get past authentication: the others' uploads are never parsed.
+    auth=TokenAuth(kinds=(OrganisationKind.OPERATOR,)),
+    response={200: ImportOut, 400: Error, 401: Error, 403: Error, 413: Error},
     summary="Importer des lieux (opérateur)",
 )
-def import_csv(request: HttpRequest, source: Form[str], file: File[UploadedFile]):
+def import_csv(
+    request: HttpRequest,
+    source: Form[Annotated[Text, Field(min_length=1, max_length=100)]],
+    file: File[UploadedFile],
+):
     """Line by line: each rejected line says why and writes nothing; the others are kept.
-    Imported places are drafts until their structure is qualified."""
+    Imported places are drafts until their structure is qualified. A file of
+    `PASSNUM_MAX_UPLOAD_BYTES` at most (20 Mo by default; 413 beyond)."""
     acting = acting_of(request)
     acting.require_kind(OrganisationKind.OPERATOR)
-    try:
-        text = file.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidImportFile(_("Le fichier doit être encodé en UTF-8.")) from None
-    report = import_places(acting=acting, stream=io.StringIO(text), source=source)
+    # decoded by the service, which says why a file cannot be read (code `import_not_utf8`…)
+    stream = io.TextIOWrapper(io.BytesIO(file.read()), encoding="utf-8-sig")
+    report = import_places(acting=acting, stream=stream, source=source)
     return {
         "created": report.count("created"),
         "updated": report.count("updated"),

@@ -5,7 +5,18 @@ from django.utils.translation import gettext_lazy as _
 from passnum.catalogue.enums import ServiceLevel, StandardService
 
 
+def in_active_language(french: str, english: str) -> str:
+    """The text to show for the language of the request: the English version when English is
+    active and there is one, else the French (the source language of the nomenclature)."""
+    language = translation.get_language() or ""
+    if english and language.split("-")[0] == "en":
+        return english
+    return french
+
+
 class TranslatedName(models.Model):
+    """Reference data shown to users in French and English (data/nomenclature.json)."""
+
     name = models.CharField(_("nom"), max_length=200, unique=True)
     name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)
 
@@ -17,9 +28,8 @@ class TranslatedName(models.Model):
 
     @property
     def label(self) -> str:
-        if translation.get_language() == "en" and self.name_en:
-            return self.name_en
-        return self.name
+        """The name in the active language."""
+        return in_active_language(self.name, self.name_en)
 
 
 class Competence(TranslatedName):
@@ -27,6 +37,7 @@ class Competence(TranslatedName):
 
     code = models.CharField(_("code"), max_length=5, unique=True)
     domain = models.CharField(_("domaine"), max_length=100)
+    domain_en = models.CharField(_("domaine (anglais)"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("compétence CRCN")
@@ -35,6 +46,11 @@ class Competence(TranslatedName):
 
     def __str__(self) -> str:
         return f"{self.code} {self.label}"
+
+    @property
+    def domain_label(self) -> str:
+        """The domain in the active language."""
+        return in_active_language(self.domain, self.domain_en)
 
 
 class ServiceFamily(TranslatedName):
@@ -54,6 +70,7 @@ class Service(TranslatedName):
 
     code = models.CharField(_("code"), max_length=12, unique=True)
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (anglais)"), blank=True)
     level = models.PositiveSmallIntegerField(_("niveau"), choices=ServiceLevel.choices)
     family = models.ForeignKey(
         ServiceFamily, on_delete=models.PROTECT, related_name="services", verbose_name=_("famille")
@@ -77,3 +94,8 @@ class Service(TranslatedName):
 
     def __str__(self) -> str:
         return f"{self.code} {self.label}"
+
+    @property
+    def description_label(self) -> str:
+        """The description in the active language."""
+        return in_active_language(self.description, self.description_en)

@@ -5,12 +5,22 @@ SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from passnum.config.env_urls import (
+    EmailConfig,
+    UrlError,
+    parse_cache_url,
+    parse_email_url,
+    tile_sources,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = BASE_DIR.parent
@@ -48,8 +58,34 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
     SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+_SITE = urlsplit(SITE_URL)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", f"{_SITE.scheme}://{_SITE.netloc}")
+
+# --- HTTPS (docs/settings.md, "Security"). A site whose SITE_URL is https gets every browser
+# protection by default; behind a reverse proxy that terminates TLS, SECURE_PROXY_SSL_HEADER
+# names the header it sets (HTTP_X_FORWARDED_PROTO), else the SSL redirect loops.
+_HTTPS = _SITE.scheme == "https"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _HTTPS)
+if _proxy_header := env_str("SECURE_PROXY_SSL_HEADER", "").strip():
+    SECURE_PROXY_SSL_HEADER = (_proxy_header, "https")
+# An operator who turns HSTS subdomains or preload off has decided: `check --deploy` agrees.
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, name in (
+        ("security.W005", "SECURE_HSTS_INCLUDE_SUBDOMAINS"),
+        ("security.W021", "SECURE_HSTS_PRELOAD"),
+    )
+    if os.environ.get(name, "").strip().lower() in {"0", "false", "no", "off"}
+]
+# The client's address (login throttling, pass-code checks): REMOTE_ADDR, or behind N trusted
+# reverse proxies the N-th address from the right of X-Forwarded-For (core/throttle.py).
+PASSNUM_TRUSTED_PROXIES = env_int("PASSNUM_TRUSTED_PROXIES", 0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,6 +96,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "dsfr",
     "ninja",
+    "csp",
+    "axes",
+    "django_tasks_db",
     "passnum.core",
     "passnum.accounts",
     "passnum.catalogue",
@@ -69,18 +108,23 @@ INSTALLED_APPS = [
     "passnum.passes",
     "passnum.ledger",
     "passnum.redemptions",
+    "passnum.reconciliation",
+    "passnum.jobs",
     "passnum.www",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "passnum.core.content_policy.DocumentCSPMiddleware",  # django-csp, not on JSON
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "passnum.api.middleware.RequestHygieneMiddleware",  # NUL in URLs, body sizes (after Locale)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 if not DEBUG:  # in development, runserver serves static files itself
@@ -129,6 +173,8 @@ elif env_bool("DATABASE_POOL", False):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend behind django-axes' check of locked-out logins (www/lockout.py).
+AUTHENTICATION_BACKENDS = ["passnum.www.lockout.LoginBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -161,11 +207,20 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(PROJECT_DIR / "var" / "media")))
 
-_EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail from one URL (config/env_urls.py): smtp://user:password@host:587 (STARTTLS),
+# smtps://…:465, console://, file:///folder, locmem://. EMAIL_BACKEND (a dotted path, no
+# options) is still honoured when EMAIL_URL is not set.
+if os.environ.get("EMAIL_BACKEND") and not os.environ.get("EMAIL_URL"):
+    _EMAIL = EmailConfig(os.environ["EMAIL_BACKEND"])
+else:
+    try:
+        _EMAIL = parse_email_url(env_str("EMAIL_URL", "console://"), base_dir=PROJECT_DIR)
+    except UrlError as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
 if django.VERSION >= (6, 1):
-    MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND}}
-else:  # Django 5.2 LTS, on Python 3.11
-    EMAIL_BACKEND = _EMAIL_BACKEND
+    MAILERS = {"default": {"BACKEND": _EMAIL.backend, "OPTIONS": _EMAIL.options}}
+else:  # Django 5.2 LTS, on Python 3.11: the same values as EMAIL_BACKEND, EMAIL_HOST…
+    globals().update(_EMAIL.legacy_settings())
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "passnum <noreply@passnum.localhost>")
 
 LOGGING = {
@@ -187,6 +242,19 @@ PASSNUM_SMALL_BOOKLET_MIN_PASSES = env_int("PASSNUM_SMALL_BOOKLET_MIN_PASSES", 2
 PASSNUM_UNDO_MINUTES = env_int("PASSNUM_UNDO_MINUTES", 15)
 PASSNUM_MAX_PASSES_PER_REDEMPTION = env_int("PASSNUM_MAX_PASSES_PER_REDEMPTION", 50)
 PASSNUM_MAX_PASSES_PER_ORDER = env_int("PASSNUM_MAX_PASSES_PER_ORDER", 2_000_000)
+# Accepting a quote issues the order's passes in the same request up to this many, else in the
+# background (a job the order's page links to).
+PASSNUM_ISSUE_INLINE_MAX_PASSES = env_int("PASSNUM_ISSUE_INLINE_MAX_PASSES", 20_000)
+# Distribution (SPEC §3.4, §3.7): hand-outs stop this many days before an order's validity end;
+# pseudonymous hand-out references are erased this many days after the hand-out.
+PASSNUM_DISTRIBUTION_STOP_DAYS = env_int("PASSNUM_DISTRIBUTION_STOP_DAYS", 15)
+PASSNUM_HANDOUT_REFERENCE_RETENTION_DAYS = env_int(
+    "PASSNUM_HANDOUT_REFERENCE_RETENTION_DAYS", 365
+)
+# Request bodies: JSON and form fields (Django's own check; 413 under /api/), and uploads to the
+# API (the standard import), refused from their Content-Length before they are read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PASSNUM_MAX_BODY_BYTES", 2_621_440)
+PASSNUM_MAX_UPLOAD_BYTES = env_int("PASSNUM_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # PostgreSQL prepares the few statements of a scan once per connection (core.rows); turn it
 # off behind a pooler that cannot keep prepared statements (PgBouncer < 1.22 in transaction mode).
 PASSNUM_PREPARED_STATEMENTS = env_bool("PASSNUM_PREPARED_STATEMENTS", True)
@@ -201,3 +269,77 @@ PASSNUM_MAP_TILE_ATTRIBUTION = env_str(
     '&copy; <a href="https://www.openstreetmap.org/copyright">les contributeurs '
     "d’OpenStreetMap</a>, fond OpenStreetMap France",
 )
+
+# --- Cache: locmem (one per process) by default; with several workers, the throttles below
+# count per process unless CACHE_URL names a shared cache (redis://127.0.0.1:6379/0).
+try:
+    CACHES = {"default": parse_cache_url(env_str("CACHE_URL", "locmem://"))}
+except UrlError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+
+# --- Content Security Policy (django-csp): everything from this site, but the map's tiles.
+# The API docs (Swagger UI) are served from django-ninja's static files, not from a CDN.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:", *tile_sources(PASSNUM_MAP_TILE_URL)],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Login throttling (django-axes): after PASSNUM_LOGIN_FAILURE_LIMIT wrong passwords for one
+# address and one e-mail, that pair waits PASSNUM_LOGIN_COOLOFF_MINUTES; a success resets it.
+AXES_FAILURE_LIMIT = env_int("PASSNUM_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PASSNUM_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "passnum.www.lockout.username_of"
+AXES_CLIENT_IP_CALLABLE = "passnum.core.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "passnum.www.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429  # the login page again, with the message (Too Many Requests)
+
+# --- Pass-code checks (GET /api/v1/passes/{code}, and redemptions refused for unknown codes):
+# at most so many a minute per API token and per client address, then 429 (api/throttle.py).
+PASSNUM_CODE_CHECKS_PER_MINUTE = env_int("PASSNUM_CODE_CHECKS_PER_MINUTE", 60)
+PASSNUM_CODE_CHECKS_PER_MINUTE_PER_ADDRESS = env_int(
+    "PASSNUM_CODE_CHECKS_PER_MINUTE_PER_ADDRESS", 300
+)
+
+# --- Background work (Django's tasks framework, database backend of django-tasks-db): the worker
+# (`passnum worker`) runs the queued jobs and, once a day at PASSNUM_DAILY_JOBS_AT (local time),
+# the daily jobs (end of validity, payouts…). PASSNUM_TASKS_BACKEND=immediate runs every job
+# inside the request that asked for it (no worker; only for tiny instances and some tests).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if env_str("PASSNUM_TASKS_BACKEND", "database") == "database"
+        else "django.tasks.backends.immediate.ImmediateBackend"
+        if django.VERSION >= (6, 0)
+        else "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default"],
+    }
+}
+PASSNUM_DAILY_JOBS_AT = env_str("PASSNUM_DAILY_JOBS_AT", "02:30")
+
+# --- Invoices: the operator's legal identity on quotes, invoices and credit notes (copied into
+# each invoice when it is issued: changing these never rewrites an issued document). The demo
+# values below are fictitious: set every one of them in production. "\n" separates address lines.
+PASSNUM_OPERATOR_NAME = env_str("PASSNUM_OPERATOR_NAME", "Opérateur passnum (démonstration)")
+PASSNUM_OPERATOR_LEGAL_FORM = env_str("PASSNUM_OPERATOR_LEGAL_FORM", "SAS au capital de 10 000 €")
+PASSNUM_OPERATOR_ADDRESS = env_str(
+    "PASSNUM_OPERATOR_ADDRESS", "1 rue de la Démonstration\\n75001 Paris"
+).replace("\\n", "\n")
+PASSNUM_OPERATOR_SIREN = env_str("PASSNUM_OPERATOR_SIREN", "900000001")
+PASSNUM_OPERATOR_SIRET = env_str("PASSNUM_OPERATOR_SIRET", "90000000100017")
+PASSNUM_OPERATOR_RCS = env_str("PASSNUM_OPERATOR_RCS", "RCS Paris 900 000 001")
+PASSNUM_OPERATOR_VAT_NUMBER = env_str("PASSNUM_OPERATOR_VAT_NUMBER", "FR68900000001")
+PASSNUM_OPERATOR_IBAN = env_str("PASSNUM_OPERATOR_IBAN", "FR76 3000 4000 0000 0000 0000 151")
+PASSNUM_OPERATOR_BIC = env_str("PASSNUM_OPERATOR_BIC", "BNPAFRPP")
+PASSNUM_QUOTE_VALIDITY_DAYS = env_int("PASSNUM_QUOTE_VALIDITY_DAYS", 30)
+PASSNUM_INVOICE_PAYMENT_DAYS = env_int("PASSNUM_INVOICE_PAYMENT_DAYS", 30)
+# Late-payment penalties: at least three times the legal interest rate (C. com. L441-10).
+PASSNUM_INVOICE_LATE_PENALTY_BPS = env_int("PASSNUM_INVOICE_LATE_PENALTY_BPS", 1200)

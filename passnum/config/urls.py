@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from passnum.api.errors import not_found_view
 from passnum.api.main import api
-from passnum.www import members, public, tokens, views
+from passnum.www import jobs, members, passwords, public, tokens, views
 
 admin.site.site_header = _("passnum — back-office")
 admin.site.site_title = "passnum"
@@ -17,13 +17,33 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe/oublie/", passwords.PasswordReset.as_view(), name="password_reset"),
+    path(
+        "mot-de-passe/oublie/envoye/",
+        passwords.PasswordResetDone.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        passwords.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/modifie/",
+        passwords.PasswordResetComplete.as_view(),
+        name="password_reset_complete",
+    ),
     path("organisation/", views.switch_organisation, name="switch_organisation"),
     path("services/", views.services, name="services"),
     path("lieux/", public.places, name="public_places"),
     path("lieux/carte.geojson", public.places_map, name="public_places_geojson"),
     path("lieux/<uuid:standard_id>/", public.place, name="public_place"),
     path("", include("passnum.www.qualification.urls")),
+    path("", include("passnum.www.sponsor.urls")),
+    path("", include("passnum.www.distribution.urls")),
     path("jetons/", tokens.tokens, name="tokens"),
+    path("travaux/<int:job_id>/", jobs.job, name="job"),
+    path("travaux/<int:job_id>/fichier/", jobs.job_file, name="job_file"),
     path("jetons/<int:token_id>/revoquer/", tokens.revoke, name="revoke_token"),
     path("membres/", members.members, name="members"),
     path("membres/<int:membership_id>/role/", members.change_role, name="member_role"),

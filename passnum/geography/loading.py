@@ -9,12 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from passnum.geography.search import normalise
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COG_2026 = DATA_DIR / "cog-2026.json.gz"
+CENTRES_2026 = DATA_DIR / "commune-centres-2026.json.gz"
 BATCH_SIZE = 5000
 
 
@@ -90,6 +91,46 @@ def load_cog(
         [(c["code"], postcode) for c in tables["communes"] for postcode in c["postcodes"]],
         using,
     )
+
+
+def read_centres(path: Path = CENTRES_2026) -> list[tuple[str, str, str]]:
+    """(code, latitude, longitude) of every commune, as decimal strings (5 places)."""
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        data = json.load(stream)
+    return [(code, f"{lat:.5f}", f"{lon:.5f}") for code, lat, lon in data["rows"]]
+
+
+def load_centres(
+    *, commune_model: Any, path: Path = CENTRES_2026, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Set every commune's centre (scripts/build_commune_centres.py): on PostgreSQL one UPDATE
+    from a COPYed temporary table, elsewhere executemany."""
+    rows = read_centres(path)
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    table = quote(commune_model._meta.db_table)
+    code, lat, lon = (
+        quote(commune_model._meta.get_field(name).column)
+        for name in ("code", "latitude", "longitude")
+    )
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE TEMPORARY TABLE commune_centre (code text, lat numeric, lon numeric) "
+                "ON COMMIT DROP"
+            )
+            with cursor.cursor.copy("COPY commune_centre (code, lat, lon) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"UPDATE {table} SET {lat} = c.lat, {lon} = c.lon "  # noqa: S608
+                f"FROM commune_centre c WHERE {table}.{code} = c.code"
+            )
+            return
+        cursor.executemany(
+            f"UPDATE {table} SET {lat} = %s, {lon} = %s WHERE {code} = %s",  # noqa: S608
+            [(latitude, longitude, commune) for commune, latitude, longitude in rows],
+        )
 
 
 def _insert_rows(

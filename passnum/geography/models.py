@@ -87,6 +87,13 @@ class Commune(models.Model):
         verbose_name=_("EPCI"),
     )
     population = models.PositiveIntegerField(_("population municipale"), null=True, blank=True)
+    # Its centre (the town hall, else the centroid of its outline): data/commune-centres-*.json.gz
+    latitude = models.DecimalField(
+        _("latitude du centre"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude du centre"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.CASCADE,

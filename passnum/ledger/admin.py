@@ -1,42 +1,35 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from passnum.core.admin import ReadOnlyAdmin, ReadOnlyInline, euros
+from passnum.core.money import format_euros
 from passnum.ledger.models import Account, LedgerTransaction, Posting
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from passnum.ledger.selectors import balance_of
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnly):
+class AccountAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "purpose", "kind"]
     list_filter = ["purpose"]
     search_fields = ["code", "name"]
+    fields = ["code", "name", "purpose", "kind", "organisation", "order", "departement", "balance"]
+    readonly_fields = ["balance"]
+
+    @admin.display(description=_("solde (débit > 0)"))
+    def balance(self, obj: Account) -> str:
+        return format_euros(balance_of(obj))
 
 
-class PostingInline(admin.TabularInline):
+class PostingInline(ReadOnlyInline):
     model = Posting
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    fields = ["account", "amount"]
+    readonly_fields = ["amount"]
+    amount = euros("amount_cents", _("montant (débit > 0)"))
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnly):
+class LedgerTransactionAdmin(ReadOnlyAdmin):
     list_display = ["pk", "kind", "created_at", "actor", "order", "redemption", "memo"]
     list_filter = ["kind"]
+    list_select_related = ["actor", "order", "redemption"]
     inlines = [PostingInline]

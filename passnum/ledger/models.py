@@ -20,6 +20,7 @@ class Account(models.Model):
         null=True,
         blank=True,
         related_name="ledger_accounts",
+        verbose_name=_("organisation"),
     )
     order = models.OneToOneField(
         "orders.Order",
@@ -27,6 +28,7 @@ class Account(models.Model):
         null=True,
         blank=True,
         related_name="escrow_account",
+        verbose_name=_("commande"),
     )
     departement = models.CharField(_("département"), max_length=3, blank=True)
 
@@ -44,9 +46,19 @@ class LedgerTransaction(models.Model):
 
     kind = models.CharField(_("nature"), max_length=20, choices=TransactionKind.choices)
     created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("fait par"),
+    )
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "orders.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("commande"),
     )
     redemption = models.ForeignKey(
         "redemptions.Redemption",
@@ -54,6 +66,7 @@ class LedgerTransaction(models.Model):
         null=True,
         blank=True,
         related_name="ledger_transactions",
+        verbose_name=_("utilisation"),
     )
     memo = models.CharField(_("libellé"), max_length=200, blank=True)
 
@@ -70,9 +83,14 @@ class Posting(models.Model):
     """One line of a transaction: signed cents, debit positive, credit negative. Append-only."""
 
     transaction = models.ForeignKey(
-        LedgerTransaction, on_delete=models.PROTECT, related_name="postings"
+        LedgerTransaction,
+        on_delete=models.PROTECT,
+        related_name="postings",
+        verbose_name=_("écriture"),
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="postings", verbose_name=_("compte")
+    )
     amount_cents = models.BigIntegerField(_("montant (centimes, débit > 0)"))
 
     class Meta:

@@ -3,13 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
     AWAITING_PAYMENT = "awaiting_payment", _("En attente de paiement")
     PAID = "paid", _("Payée")
     CANCELLED = "cancelled", _("Annulée")
     CLOSED = "closed", _("Clôturée")
 
 
+# A draft is the only order that can still be changed or deleted (deleting is not a transition:
+# the row goes, PostgreSQL refuses it for any other status). Accepting its quote moves it on.
 ORDER_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.DRAFT: {OrderStatus.AWAITING_PAYMENT},
     OrderStatus.AWAITING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
     OrderStatus.PAID: {OrderStatus.CLOSED},
     OrderStatus.CANCELLED: set(),
@@ -30,3 +34,8 @@ class TargetPublic(models.TextChoices):
     FAMILY = "family", _("Famille")
     DISABILITY = "disability", _("Personne en situation de handicap")
     ALL = "all", _("Tous publics")
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Facture")
+    CREDIT_NOTE = "credit_note", _("Avoir")

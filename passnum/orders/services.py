@@ -1,9 +1,5 @@
 import datetime
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,40 +8,22 @@ from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.exceptions import WrongOrganisationKind
 from passnum.accounts.models import Organisation
 from passnum.accounts.selectors import Acting
-from passnum.catalogue.models import Service, ServiceFamily
-from passnum.core.money import apply_rate, format_euros
+from passnum.core.exceptions import InvalidInput
+from passnum.core.money import format_euros
 from passnum.core.services import allocate_numbers
+from passnum.core.text import has_forbidden_characters
 from passnum.core.transitions import check_transition
-from passnum.orders.enums import ORDER_TRANSITIONS, BookletSize, OrderStatus, TargetPublic
-from passnum.orders.exceptions import InvalidOrder, PaymentMismatch
+from passnum.orders.enums import ORDER_TRANSITIONS, BookletSize, OrderStatus
+from passnum.orders.exceptions import InvalidOrder, PaymentsReceived
 from passnum.orders.models import Order, OrderTransition
-from passnum.places.enums import PlaceType
-
-COMMUNE_RE = re.compile(r"^([013-9]\d|2[AB1-9])\d{3}$")
-EPCI_RE = re.compile(r"^\d{9}$")
-DEPARTEMENT_RE = re.compile(r"^(0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-8])$")
-REGION_RE = re.compile(r"^\d{2}$")
-
-
-@dataclass(frozen=True)
-class UsageRules:
-    """What a sponsor may restrict (fléchage). Never places by name: places are qualified."""
-
-    communes: Sequence[str] = ()
-    epcis: Sequence[str] = ()
-    departements: Sequence[str] = ()
-    regions: Sequence[str] = ()
-    place_types: Sequence[str] = ()
-    families: Sequence[str] = ()
-    services: Sequence[str] = ()
-    usable_from: datetime.date | None = None
-    usable_until: datetime.date | None = None
-    target_publics: Sequence[str] = field(default_factory=tuple)
-
-
-def default_valid_until(today: datetime.date | None = None) -> datetime.date:
-    today = today or timezone.localdate()
-    return datetime.date(today.year, 12, 31)
+from passnum.orders.validation import (  # noqa: F401 (re-exported: callers import them from here)
+    LOGO_TYPES,
+    MAX_VALIDITY_YEARS,
+    UsageRules,
+    default_valid_until,
+    latest_valid_until,
+    order_values,
+)
 
 
 def create_order(
@@ -58,77 +36,103 @@ def create_order(
     valid_until: datetime.date | None = None,
     rules: UsageRules | None = None,
     label: str = "",
+    draft: bool = False,
+    print_text: str = "",
+    logo: bytes | None = None,
+    tolerance_days: int | None = None,
 ) -> Order:
     """A sponsor orders passes (an operator may order on a sponsor's behalf).
 
-    Computes the quote with the instance's current rates (SPEC §2) and opens the order's escrow.
+    Computes the quote with the instance's current rates (SPEC §2). `draft`: the order is saved
+    as a draft the sponsor may still change or delete (`orders.drafts`), without its escrow
+    account; otherwise it awaits payment at once and its escrow account is opened (accepting
+    the quote — invoice and passes — is `orders.drafts.accept_quote` or `place_order`).
+    Every field is checked before anything is written: `InvalidOrder` names the field at fault
+    and lists every refusal in its `details`. `logo`: the bytes of a PNG or JPEG image.
     """
     sponsor = _ordering_sponsor(acting=acting, sponsor=sponsor)
-    rules = rules or UsageRules()
-    if face_value_cents is None:
-        face_value_cents = settings.PASSNUM_FACE_VALUE_CENTS
-    today = timezone.localdate()
-    valid_until = valid_until or default_valid_until(today)
-    _validate_quantity(
-        quantity=quantity, booklet_size=booklet_size, face_value_cents=face_value_cents
+    values = order_values(
+        quantity=quantity,
+        booklet_size=booklet_size,
+        face_value_cents=face_value_cents,
+        valid_until=valid_until,
+        rules=rules or UsageRules(),
+        label=label,
+        print_text=print_text,
+        logo=logo,
+        tolerance_days=tolerance_days,
     )
-    if valid_until < today:
-        raise InvalidOrder(_("La fin de validité ne peut pas être dans le passé."))
-    _validate_rules(rules)
+    today = timezone.localdate()
+    from passnum.orders.postings import open_order_accounts
 
-    face_total = quantity * face_value_cents
-    fee = apply_rate(face_total, settings.PASSNUM_UPSTREAM_FEE_BPS)
-    vat = apply_rate(fee, settings.PASSNUM_VAT_BPS)
-    from passnum.ledger.services import open_order_accounts
-
-    with transaction.atomic():
-        number = allocate_numbers(name=f"order-{today.year}", count=1)[0]
-        order = Order.objects.create(
-            reference=f"CMD-{today.year}-{number:06d}",
-            sponsor=sponsor,
-            label=label,
-            quantity=quantity,
-            booklet_size=booklet_size,
-            face_value_cents=face_value_cents,
-            face_total_cents=face_total,
-            upstream_fee_bps=settings.PASSNUM_UPSTREAM_FEE_BPS,
-            upstream_fee_cents=fee,
-            vat_bps=settings.PASSNUM_VAT_BPS,
-            upstream_vat_cents=vat,
-            total_due_cents=face_total + fee + vat,
-            downstream_fee_bps=settings.PASSNUM_DOWNSTREAM_FEE_BPS,
-            fund_bps=settings.PASSNUM_FUND_BPS,
-            valid_until=valid_until,
-            tolerance_days=settings.PASSNUM_VALIDITY_TOLERANCE_DAYS,
-            perimeter_communes=sorted(set(rules.communes)),
-            perimeter_epcis=sorted(set(rules.epcis)),
-            perimeter_departements=sorted(set(rules.departements)),
-            perimeter_regions=sorted(set(rules.regions)),
-            allowed_place_types=sorted(set(rules.place_types)),
-            allowed_families=sorted(set(rules.families)),
-            allowed_services=sorted(set(rules.services)),
-            usable_from=rules.usable_from,
-            usable_until=rules.usable_until,
-            target_publics=sorted(set(rules.target_publics)),
-            created_by=acting.user,
-        )
-        open_order_accounts(order=order)
+    stored_logo = store_logo(logo) if logo is not None else ""
+    try:
+        with transaction.atomic():
+            number = allocate_numbers(name=f"order-{today.year}", count=1)[0]
+            order = Order.objects.create(
+                reference=f"CMD-{today.year}-{number:06d}",
+                sponsor=sponsor,
+                status=OrderStatus.DRAFT if draft else OrderStatus.AWAITING_PAYMENT,
+                logo=stored_logo,
+                created_by=acting.user,
+                **values,
+            )
+            if not draft:
+                open_order_accounts(order=order)
+    except BaseException:
+        delete_logo(stored_logo)
+        raise
     return order
 
 
-def record_payment(
-    *, acting: Acting, order: Order, amount_cents: int, reference: str = ""
-) -> Order:
-    """Finance staff record the sponsor's payment: funds enter the order's escrow, passes activate.
+def store_logo(logo: bytes) -> str:
+    """Writes a checked logo under MEDIA_ROOT/logos/ (a random name); its storage name."""
+    import uuid
 
-    The amount must be exactly the invoice total (partial payments are not accepted yet).
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    extension = next(ext for magic, ext in LOGO_TYPES.items() if logo.startswith(magic))
+    return default_storage.save(f"logos/{uuid.uuid4().hex}.{extension}", ContentFile(logo))
+
+
+def delete_logo(name: str) -> None:
+    """Removes a logo file no order uses any more (after the commit that dropped it)."""
+    if name:
+        from django.core.files.storage import default_storage
+
+        default_storage.delete(name)
+
+
+def record_payment(
+    *,
+    acting: Acting,
+    order: Order,
+    amount_cents: int,
+    reference: str = "",
+    received_on: datetime.date | None = None,
+) -> Order:
+    """Finance staff record money received for an order (one transfer, one mandate).
+
+    Payments add up: each call appends a `Payment`. When their sum reaches the order's total
+    due, the order becomes paid in the same transaction: the ledger posts the order payment once
+    (bank, escrow, fee, VAT: partial amounts are not posted before), the passes activate. A
+    payment above what remains due is refused (`Overpayment`), as is any payment on an order
+    that is not awaiting payment (`InvalidTransition`).
     """
     acting.require_kind(OrganisationKind.OPERATOR)
-    from passnum.ledger.services import post_expiry, post_order_payment
+    _validate_reference(reference)
+    from django.db.models import Sum
+
+    from passnum.orders.exceptions import InvalidPayment, Overpayment
+    from passnum.orders.models import Payment
+    from passnum.orders.postings import post_expiry, post_order_payment
     from passnum.passes.enums import PassStatus
     from passnum.passes.models import Pass
     from passnum.passes.services import activate_order_passes
 
+    if amount_cents < 1:
+        raise InvalidPayment()
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         check_transition(
@@ -137,10 +141,25 @@ def record_payment(
             target=OrderStatus.PAID,
             label=locked.reference,
         )
-        if amount_cents != locked.total_due_cents:
-            raise PaymentMismatch(
-                received=format_euros(amount_cents), due=format_euros(locked.total_due_cents)
+        received = (
+            Payment.objects.filter(order=locked).aggregate(total=Sum("amount_cents"))["total"] or 0
+        )
+        remaining = locked.total_due_cents - received
+        if amount_cents > remaining:
+            raise Overpayment(
+                received=format_euros(amount_cents),
+                remaining=format_euros(remaining),
+                reference=locked.reference,
             )
+        Payment.objects.create(
+            order=locked,
+            amount_cents=amount_cents,
+            reference=reference,
+            received_on=received_on or timezone.localdate(),
+            recorded_by=acting.user,
+        )
+        if amount_cents < remaining:
+            return locked  # still awaiting payment: nothing is posted nor activated yet
         _log(order=locked, to_status=OrderStatus.PAID, acting=acting, reason=reference)
         locked.status = OrderStatus.PAID
         locked.paid_at = timezone.now()
@@ -156,7 +175,11 @@ def record_payment(
 
 
 def cancel_order(*, acting: Acting, order: Order, reason: str) -> Order:
-    """An unpaid order is cancelled by its sponsor or the operator; its passes are blocked."""
+    """An unpaid order is cancelled by its sponsor or the operator; its passes are blocked.
+
+    Refused (`PaymentsReceived`) once part of its total has been received: that money is
+    accounted for in its payments, and giving it back is the operator's business.
+    """
     is_operator = acting.organisation.kind == OrganisationKind.OPERATOR
     if not is_operator and acting.organisation.pk != order.sponsor_id:
         raise WrongOrganisationKind()
@@ -170,6 +193,11 @@ def cancel_order(*, acting: Acting, order: Order, reason: str) -> Order:
             target=OrderStatus.CANCELLED,
             label=locked.reference,
         )
+        from passnum.orders.selectors import amount_received_cents
+
+        received = amount_received_cents(order=locked)
+        if received:
+            raise PaymentsReceived(reference=locked.reference, received=format_euros(received))
         _log(order=locked, to_status=OrderStatus.CANCELLED, acting=acting, reason=reason)
         locked.status = OrderStatus.CANCELLED
         locked.save(update_fields=["status"])
@@ -199,57 +227,13 @@ def _ordering_sponsor(*, acting: Acting, sponsor: Organisation | None) -> Organi
     raise WrongOrganisationKind()
 
 
-def _validate_quantity(*, quantity: int, booklet_size: int, face_value_cents: int) -> None:
-    if booklet_size not in BookletSize.values:
-        raise InvalidOrder(_("Un carnet contient 5 ou 10 pass."))
-    if quantity < booklet_size or quantity % booklet_size:
-        raise InvalidOrder(
-            _("La quantité doit être un multiple de %(size)s (carnets complets)."),
-            size=booklet_size,
+def _validate_reference(reference: str) -> None:
+    limit = Order._meta.get_field("payment_reference").max_length or 0
+    if len(reference) > limit or has_forbidden_characters(reference):
+        raise InvalidInput(
+            _(
+                "La référence du paiement tient sur une ligne de %(max)s caractères au plus, "
+                "sans caractère de contrôle."
+            ),
+            max=limit,
         )
-    if quantity > settings.PASSNUM_MAX_PASSES_PER_ORDER:
-        raise InvalidOrder(
-            _("Au plus %(max)s pass par commande."), max=settings.PASSNUM_MAX_PASSES_PER_ORDER
-        )
-    minimum = settings.PASSNUM_SMALL_BOOKLET_MIN_PASSES
-    if booklet_size == BookletSize.FIVE and quantity < minimum:
-        raise InvalidOrder(
-            _("Les carnets de 5 pass sont réservés aux commandes d'au moins %(min)s pass."),
-            min=minimum,
-        )
-    if face_value_cents < 1 or face_value_cents > 100_000:
-        raise InvalidOrder(_("La valeur faciale doit être comprise entre 0,01 € et 1 000 €."))
-
-
-def _validate_rules(rules: UsageRules) -> None:
-    for values, pattern, label in (
-        (rules.communes, COMMUNE_RE, _("commune")),
-        (rules.epcis, EPCI_RE, _("EPCI")),
-        (rules.departements, DEPARTEMENT_RE, _("département")),
-        (rules.regions, REGION_RE, _("région")),
-    ):
-        bad = [value for value in values if not pattern.match(str(value))]
-        if bad:
-            raise InvalidOrder(
-                _("Code de %(what)s invalide : %(codes)s."),
-                what=label,
-                codes=", ".join(map(str, bad)),
-            )
-    bad = sorted(set(rules.place_types) - set(PlaceType.values))
-    if bad:
-        raise InvalidOrder(_("Type de lieu inconnu : %(codes)s."), codes=", ".join(bad))
-    bad = sorted(set(rules.target_publics) - set(TargetPublic.values))
-    if bad:
-        raise InvalidOrder(_("Public inconnu : %(codes)s."), codes=", ".join(bad))
-    known = set(
-        ServiceFamily.objects.filter(code__in=rules.families).values_list("code", flat=True)
-    )
-    bad = sorted(set(rules.families) - known)
-    if bad:
-        raise InvalidOrder(_("Famille de services inconnue : %(codes)s."), codes=", ".join(bad))
-    known = set(Service.objects.filter(code__in=rules.services).values_list("code", flat=True))
-    bad = sorted(set(rules.services) - known)
-    if bad:
-        raise InvalidOrder(_("Service inconnu : %(codes)s."), codes=", ".join(bad))
-    if rules.usable_from and rules.usable_until and rules.usable_from > rules.usable_until:
-        raise InvalidOrder(_("La période d'utilisation se termine avant de commencer."))

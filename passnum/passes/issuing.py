@@ -21,8 +21,8 @@ def insert_booklets(*, order: Order, first_number: int, first_serial: int) -> li
         table = Booklet._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""INSERT INTO {table} (order_id, number, first_serial, last_serial, status)
-                    SELECT %s, %s + i, %s + i * %s, %s + i * %s + %s - 1, 'in_stock'
+                f"""INSERT INTO {table} (order_id, number, first_serial, last_serial)
+                    SELECT %s, %s + i, %s + i * %s, %s + i * %s + %s - 1
                     FROM generate_series(0, %s - 1) AS i ORDER BY i
                     RETURNING id, number""",  # noqa: S608 (table name is ours)
                 [order.pk, first_number, first_serial, size, first_serial, size, size, count],

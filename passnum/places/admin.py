@@ -1,20 +1,27 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from passnum.places.models import Place, PlaceTransition
+from passnum.core.admin import ReadOnlyAdmin, ReadOnlyInline, euros
+from passnum.places.models import Place, PlaceTransition, ServiceOffer
 
 
-class PlaceTransitionInline(admin.TabularInline):
+class ServiceOfferInline(ReadOnlyInline):
+    model = ServiceOffer
+    fields = ["service", "price", "passes_needed", "duration_minutes", "format"]
+    readonly_fields = ["price"]
+    price = euros("price_cents", _("prix"))
+
+
+class PlaceTransitionInline(ReadOnlyInline):
     model = PlaceTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "actor", "reason", "created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["from_status", "to_status", "actor", "reason", "created_at"]
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(ReadOnlyAdmin):
+    """Read-only: a place changes through its provider's pages, the review queue and the
+    national-standard import, each logged; redemptions depend on it."""
+
     list_display = [
         "name",
         "organisation",
@@ -24,6 +31,6 @@ class PlaceAdmin(admin.ModelAdmin):
         "qualification_status",
     ]
     list_filter = ["qualification_status", "place_type", "departement"]
+    list_select_related = ["organisation"]
     search_fields = ["name", "commune_name", "postcode"]
-    readonly_fields = ["qualification_status"]
-    inlines = [PlaceTransitionInline]
+    inlines = [ServiceOfferInline, PlaceTransitionInline]

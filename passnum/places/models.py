@@ -44,6 +44,8 @@ class Place(models.Model):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
+    # True when latitude/longitude are its commune's centre (no position was given), not its own.
+    location_approximate = models.BooleanField(_("emplacement approximatif"), default=False)
     place_type = models.CharField(_("type de lieu"), max_length=20, choices=PlaceType.choices)
     presentation = models.TextField(
         _("présentation courte"), blank=True, validators=[MaxLengthValidator(280)]
@@ -128,12 +130,20 @@ class Place(models.Model):
 class PlaceTransition(models.Model):
     """Log of every qualification change: who, when, from, to, why."""
 
-    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=20, choices=QualificationStatus.choices)
-    to_status = models.CharField(max_length=20, choices=QualificationStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    place = models.ForeignKey(
+        Place, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("lieu")
+    )
+    from_status = models.CharField(
+        _("état de départ"), max_length=20, choices=QualificationStatus.choices
+    )
+    to_status = models.CharField(
+        _("nouvel état"), max_length=20, choices=QualificationStatus.choices
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("fait par")
+    )
+    reason = models.TextField(_("motif"), blank=True)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("changement de qualification")
@@ -147,7 +157,9 @@ class PlaceTransition(models.Model):
 class ServiceOffer(models.Model):
     """A service of the nomenclature that a place offers, with its price in passes."""
 
-    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="offers")
+    place = models.ForeignKey(
+        Place, on_delete=models.CASCADE, related_name="offers", verbose_name=_("lieu")
+    )
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, related_name="offers", verbose_name=_("service")
     )
@@ -243,12 +255,19 @@ class ProviderFile(models.Model):
 
 
 class FileTransition(models.Model):
-    file = models.ForeignKey(ProviderFile, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=20, choices=FileStatus.choices)
-    to_status = models.CharField(max_length=20, choices=FileStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    file = models.ForeignKey(
+        ProviderFile,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        verbose_name=_("dossier"),
+    )
+    from_status = models.CharField(_("état de départ"), max_length=20, choices=FileStatus.choices)
+    to_status = models.CharField(_("nouvel état"), max_length=20, choices=FileStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("fait par")
+    )
+    reason = models.TextField(_("motif"), blank=True)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("changement d'état du dossier")

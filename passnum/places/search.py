@@ -317,11 +317,19 @@ def search_places(filters: PlaceFilters) -> SearchPage:
 
 def places_geojson(filters: PlaceFilters, *, limit: int = MAP_LIMIT) -> dict[str, Any]:
     """The matches with coordinates as a GeoJSON FeatureCollection (in the list's order, at most
-    `limit`): each feature has the place's public id, name, commune and page URL. Foreign members
+    `limit`): each feature has the place's public id, name, commune, page URL and whether its
+    position is only its commune's centre (`approximate`). Foreign members
     `count` (matches with coordinates) and `truncated` tell the map when it shows only part.
     """
     places = filtered_places(filters).exclude(latitude=None).exclude(longitude=None)
-    columns = ("name", "standard_id", "commune_name", "latitude", "longitude")
+    columns = (
+        "name",
+        "standard_id",
+        "commune_name",
+        "location_approximate",
+        "latitude",
+        "longitude",
+    )
     if filters.near is None:
         rows = list(places.order_by("name", "pk").values_list(*columns)[: limit + 1])
         count = len(rows) if len(rows) <= limit else places.count()
@@ -346,9 +354,11 @@ def places_geojson(filters: PlaceFilters, *, limit: int = MAP_LIMIT) -> dict[str
                 "name": name,
                 "commune": commune_name,
                 "url": url_template.replace(placeholder, str(standard_id)),
+                # at its commune's centre: no position was given
+                "approximate": approximate,
             },
         }
-        for name, standard_id, commune_name, latitude, longitude in rows[:limit]
+        for name, standard_id, commune_name, approximate, latitude, longitude in rows[:limit]
     ]
     return {
         "type": "FeatureCollection",

@@ -1,6 +1,6 @@
 import functools
 
-from django.db import router
+from django.db import connections, router
 from django.db.models import Max, Q, QuerySet
 
 from passnum.accounts.enums import OrganisationKind
@@ -40,17 +40,46 @@ def _redemption_columns() -> Columns[Place]:
     return Columns(Place, REDEMPTION_FIELDS, "p")
 
 
+# The place's offers come in the same statement, as "service_id:price_cents" pairs joined by
+# commas (NULL for none): a scan checks the service and its price without another query.
+_OFFERS_KEY = "_passnum_offer_prices"
+
+
 @functools.cache
 def _place_for_redemption_sql(db: str) -> str:
+    connection = connections[db]
+    quote = connection.ops.quote_name
+    service = quote(str(ServiceOffer._meta.get_field("service").column))
+    price = quote(str(ServiceOffer._meta.get_field("price_cents").column))
+    offer_place = quote(str(ServiceOffer._meta.get_field("place").column))
+    pairs = f"o.{service} || ':' || o.{price}"
+    aggregate = (
+        f"string_agg({pairs}, ',')"
+        if connection.vendor == "postgresql"
+        else f"group_concat({pairs}, ',')"
+    )
+    offers = (
+        f"(SELECT {aggregate} FROM {ServiceOffer._meta.db_table} o "  # noqa: S608
+        f"WHERE o.{offer_place} = p.id)"
+    )
     return (
-        f"SELECT {_redemption_columns().sql(db)} FROM {Place._meta.db_table} p "  # noqa: S608
-        "WHERE p.id = %s AND p.organisation_id = %s"
+        f"SELECT {_redemption_columns().sql(db)}, {offers} "  # noqa: S608
+        f"FROM {Place._meta.db_table} p WHERE p.id = %s AND p.organisation_id = %s"
     )
 
 
+def _parse_offer_prices(pairs: str | None) -> dict[int, int]:
+    prices: dict[int, int] = {}
+    if pairs:
+        for pair in pairs.split(","):
+            service_id, _colon, price_cents = pair.partition(":")
+            prices[int(service_id)] = int(price_cents)
+    return prices
+
+
 def place_for_redemption(*, acting: Acting, place_id: int) -> Place:
-    """`place_of` reading only REDEMPTION_FIELDS, in hand-written SQL (core.rows): every scan
-    runs it."""
+    """`place_of` reading only REDEMPTION_FIELDS, and the place's offers (`offer_prices`), in
+    one hand-written statement (core.rows): every scan runs it."""
     if not 0 < place_id < 2**63:
         raise NotFound()
     columns = _redemption_columns()
@@ -60,7 +89,23 @@ def place_for_redemption(*, acting: Acting, place_id: int) -> Place:
         row = cursor.fetchone()
     if row is None:
         raise NotFound()
-    return columns.build(db, row)
+    place = columns.build(db, row[: len(columns)])
+    # Kept in the instance's __dict__, as Django keeps its prefetched rows: the instance lives
+    # for one request.
+    place.__dict__[_OFFERS_KEY] = _parse_offer_prices(row[len(columns)])
+    return place
+
+
+def offer_prices(place: Place) -> dict[int, int]:
+    """The place's service offers, {service id: price in cents}: what it publishes and may be
+    paid for with passes. Read with the place by `place_for_redemption` (no query); for any
+    other instance, read now (never cached: the offer may change between two calls)."""
+    prices = place.__dict__.get(_OFFERS_KEY)
+    if prices is None:
+        prices = dict(
+            ServiceOffer.objects.filter(place_id=place.pk).values_list("service_id", "price_cents")
+        )
+    return prices
 
 
 def places_of(*, acting: Acting) -> QuerySet[Place]:

@@ -9,22 +9,20 @@ import datetime
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from passnum.accounts.enums import OrganisationKind
-from passnum.accounts.models import Organisation
 from passnum.accounts.selectors import Acting
-from passnum.accounts.services import create_organisation
-from passnum.core.exceptions import DomainError, NotFound
+from passnum.core.exceptions import DomainError
 from passnum.places.enums import PlaceType, QualificationStatus
 from passnum.places.models import Place
 
@@ -93,8 +91,9 @@ def _row(place: Place) -> dict[str, str]:
         "code_insee": place.commune_code,
         "adresse": place.address,
         "complement_adresse": "",
-        "latitude": _number(place.latitude),
-        "longitude": _number(place.longitude),
+        # a commune's centre is not the place's position: left out rather than passed on
+        "latitude": "" if place.location_approximate else _number(place.latitude),
+        "longitude": "" if place.location_approximate else _number(place.longitude),
         "typologie": TYPOLOGY.get(PlaceType(place.place_type), "Autre"),
         "telephone": place.phone,
         "courriels": place.email,
@@ -148,163 +147,165 @@ class ImportReport:
 
 
 class InvalidImportFile(DomainError):
+    """The file as a whole cannot be read: nothing is imported. Each kind has its own code."""
+
     code = "invalid_import_file"
     http_status = 400
+    default_message = gettext_lazy("Ce fichier ne peut pas être importé.")
 
 
-def import_places(*, acting: Acting, stream: io.TextIOBase, source: str) -> ImportReport:
-    """Operator staff create or update places from a standard CSV, line by line: a bad line is
-    reported with its reasons and writes nothing; the others are kept. Imported places are
-    drafts: they become public only once their organisation is qualified.
+class InvalidSource(InvalidImportFile):
+    code = "import_invalid_source"
+    default_message = gettext_lazy(
+        "Nom de source invalide : lettres, chiffres, points, tirets et soulignés, 100 au plus."
+    )
 
-    Places are matched by (source, id); organisations by SIREN (the pivot's first 9 digits).
+
+class EmptyImportFile(InvalidImportFile):
+    code = "import_empty_file"
+    default_message = gettext_lazy("Le fichier est vide.")
+
+
+class NotUtf8(InvalidImportFile):
+    code = "import_not_utf8"
+    default_message = gettext_lazy(
+        "Le fichier n'est pas encodé en UTF-8 (octet %(byte)s illisible) : enregistrez-le au "
+        "format « CSV UTF-8 »."
+    )
+
+
+class BinaryImportFile(InvalidImportFile):
+    code = "import_binary_file"
+    default_message = gettext_lazy(
+        "Ce fichier n'est pas un fichier CSV (il contient des données binaires)."
+    )
+
+
+class WrongSeparator(InvalidImportFile):
+    code = "import_wrong_separator"
+    default_message = gettext_lazy(
+        "Les colonnes sont séparées par « %(found)s » : le standard sépare les colonnes par des "
+        "virgules (« , ») et les valeurs multiples par « | »."
+    )
+
+
+class MissingColumns(InvalidImportFile):
+    code = "import_missing_columns"
+    default_message = gettext_lazy("Colonnes obligatoires absentes : %(columns)s.")
+
+
+class DuplicateColumns(InvalidImportFile):
+    code = "import_duplicate_columns"
+    default_message = gettext_lazy("Colonnes en double : %(columns)s.")
+
+
+class FieldTooLong(InvalidImportFile):
+    code = "import_field_too_long"
+    default_message = gettext_lazy(
+        "Ligne %(line)s : un champ dépasse %(limit)s caractères (un guillemet non refermé ?)."
+    )
+
+
+class MalformedCsv(InvalidImportFile):
+    code = "import_malformed_csv"
+    default_message = gettext_lazy("Ligne %(line)s : CSV mal formé.")
+
+
+def import_places(
+    *,
+    acting: Acting,
+    stream: io.TextIOBase,
+    source: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Operator staff create or update places from a standard CSV. Each line is checked as the
+    qualification form checks a place (plus the pivot: SIRET or SIREN, checksum, the SIREN of
+    the place's organisation); a rejected line is reported with its reasons and writes nothing;
+    the others are kept. Imported places are drafts: they become public only once their
+    organisation is qualified. A file that cannot be read raises an InvalidImportFile (a code
+    per kind) and writes nothing.
+
+    Places are matched by (source, id); organisations by SIREN (the pivot's first 9 digits),
+    created if new and named after the line's `nom`. Writes go by chunks of a few hundred lines,
+    one transaction each (see standard_import.py). `progress(done, total)` is told along.
     """
+    from passnum.places.standard_import import run_import
+
     acting.require_kind(OrganisationKind.OPERATOR)
-    if not re.fullmatch(r"[\w.-]{1,100}", source):
-        raise InvalidImportFile(_("Nom de source invalide."))
-    reader = csv.DictReader(stream)
-    missing = [
-        name
-        for name in ("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj")
-        if name not in (reader.fieldnames or [])
-    ]
-    if missing:
-        raise InvalidImportFile(
-            _("Colonnes obligatoires absentes : %(cols)s.") % {"cols": ", ".join(missing)}
+    if not re.fullmatch(r"[\w.-]{1,100}", source, flags=re.ASCII):
+        raise InvalidSource()
+    return run_import(acting=acting, stream=stream, source=source, progress=progress)
+
+
+@dataclass(frozen=True)
+class _FieldCheck:
+    name: str
+    required: bool
+    pattern: re.Pattern[str] | None
+    number: bool
+    date: bool
+    max_length: int | None
+    multiple: bool  # values separated by `|`
+
+
+@cache
+def _field_checks() -> tuple[_FieldCheck, ...]:
+    checks = []
+    for spec in schema()["fields"]:
+        constraints = spec.get("constraints", {})
+        pattern = constraints.get("pattern")
+        checks.append(
+            _FieldCheck(
+                name=spec["name"],
+                required=bool(constraints.get("required")),
+                pattern=re.compile(pattern) if pattern else None,
+                number=spec.get("type") == "number",
+                date=spec.get("type") == "date",
+                max_length=constraints.get("maxLength"),
+                multiple=bool(pattern and pattern.startswith("(?:(?:^|\\|)")),
+            )
         )
-    report = ImportReport()
-    for number, row in enumerate(reader, start=2):
-        identifier = (row.get("id") or "").strip()
-        reasons = validate_row(row)
-        if reasons:
-            report.lines.append(LineResult(number, identifier, "rejected", reasons))
-            continue
-        try:
-            with transaction.atomic():
-                outcome = _import_row(acting=acting, row=row, source=source)
-        except DomainError as exc:
-            report.lines.append(LineResult(number, identifier, "rejected", [str(exc)]))
-        else:
-            report.lines.append(LineResult(number, identifier, outcome))
-    return report
+    return tuple(checks)
 
 
-def validate_row(row: dict[str, str | None]) -> list[str]:
+def validate_row(row: Mapping[str, str | None]) -> list[str]:
     """Every way `row` breaks the standard's schema (required, pattern, type, length)."""
     reasons = []
-    for spec in schema()["fields"]:
-        name = spec["name"]
-        value = (row.get(name) or "").strip()
-        constraints = spec.get("constraints", {})
+    for check in _field_checks():
+        value = (row.get(check.name) or "").strip()
         if not value:
-            if constraints.get("required"):
-                reasons.append(_("« %(field)s » est obligatoire.") % {"field": name})
+            if check.required:
+                reasons.append(_("« %(field)s » est obligatoire.") % {"field": check.name})
             continue
-        pattern = constraints.get("pattern")
-        if pattern and not re.fullmatch(pattern, value):
-            reasons.append(
-                _("« %(field)s » : valeur non conforme au standard (%(value)s).")
-                % {"field": name, "value": value[:80]}
-            )
-        if spec.get("type") == "number":
+        if check.pattern is not None and not check.pattern.fullmatch(value):
+            reason = _("« %(field)s » : valeur non conforme au standard (%(value)s).") % {
+                "field": check.name,
+                "value": value[:80],
+            }
+            if check.multiple and ("," in value or ";" in value):
+                reason += " " + _("Séparez les valeurs multiples par « | ».")
+            reasons.append(reason)
+        if check.number:
             try:
                 Decimal(value)
             except InvalidOperation:
-                reasons.append(_("« %(field)s » doit être un nombre.") % {"field": name})
-        if spec.get("type") == "date":
+                reasons.append(_("« %(field)s » doit être un nombre.") % {"field": check.name})
+        if check.date:
             try:
                 datetime.date.fromisoformat(value)
             except ValueError:
-                reasons.append(_("« %(field)s » doit être une date AAAA-MM-JJ.") % {"field": name})
-        if "maxLength" in constraints and len(value) > constraints["maxLength"]:
+                reasons.append(
+                    _("« %(field)s » doit être une date AAAA-MM-JJ.") % {"field": check.name}
+                )
+        if check.max_length is not None and len(value) > check.max_length:
             reasons.append(
                 _("« %(field)s » dépasse %(max)s caractères.")
-                % {"field": name, "max": constraints["maxLength"]}
+                % {"field": check.name, "max": check.max_length}
             )
     return reasons
 
 
-def _import_row(*, acting: Acting, row: dict[str, str], source: str) -> str:
-    from passnum.geography.selectors import commune as find_commune
-    from passnum.geography.selectors import communes_for_postcode
-    from passnum.places.services.places import import_place
-    from passnum.places.validation import opening_hours_ok
-
-    value = {key: (item or "").strip() for key, item in row.items() if key}
-    try:
-        commune = (
-            find_commune(value["code_insee"])
-            if value.get("code_insee")
-            else _single(communes_for_postcode(value["code_postal"]))
-        )
-    except NotFound as exc:
-        raise DomainError(
-            _("Commune inconnue : %(code)s.")
-            % {"code": value.get("code_insee") or value["code_postal"]}
-        ) from exc
-    fields: dict[str, Any] = {
-        "name": value["nom"][:200],
-        "address": value["adresse"][:300],
-        "postcode": value["code_postal"],
-        "commune_name": commune.name,
-        "commune_code": commune.code,
-        "departement": commune.departement_id,
-        "region": commune.region_id,
-        "epci_code": commune.epci_id or "",
-        "place_type": _place_type(value.get("typologie", "")),
-        "latitude": Decimal(value["latitude"]) if value.get("latitude") else None,
-        "longitude": Decimal(value["longitude"]) if value.get("longitude") else None,
-        "phone": value.get("telephone", ""),
-        "email": value.get("courriels", "").split(SEPARATOR)[0],
-        "website": value.get("site_web", "").split(SEPARATOR)[0],
-        "opening_hours": value.get("horaires", "")[:500],
-        "presentation": value.get("presentation_resume", "")[:280],
-        "itinerant": "Itinérant" in value.get("itinerance", ""),
-        "publics": _list(value.get("publics_specifiquement_adresses")),
-        "specific_support": _list(value.get("prise_en_charge_specifique")),
-        "access_modes": _list(value.get("modalites_acces")),
-        "support_modes": _list(value.get("modalites_accompagnement")),
-        "acceslibre_url": value.get("fiche_acces_libre", ""),
-        "booking_url": value.get("prise_rdv", ""),
-    }
-    if fields["opening_hours"] and not opening_hours_ok(fields["opening_hours"]):
-        fields["opening_hours"] = ""  # kept out rather than refusing the whole place
-    existing = Place.objects.filter(source=source, source_id=value["id"]).first()
-    organisation = (
-        existing.organisation
-        if existing is not None
-        else _organisation_for(
-            pivot=value["pivot"], name=value.get("structure_parente") or value["nom"]
-        )
-    )
-    _place, created = import_place(
-        acting=acting, organisation=organisation, source=source, source_id=value["id"], **fields
-    )
-    return "created" if created else "updated"
-
-
-def _organisation_for(*, pivot: str, name: str) -> Organisation:
-    siren = pivot[:9] if pivot.isdigit() else ""
-    if siren:
-        found = Organisation.objects.filter(kind=OrganisationKind.PROVIDER, siren=siren).first()
-        if found:
-            return found
-    return create_organisation(
-        actor=None, name=name[:200], kind=OrganisationKind.PROVIDER, siren=siren, admin=None
-    )
-
-
-def _single(communes: list) -> Any:
-    if len(communes) != 1:
-        raise NotFound()
-    return communes[0]
-
-
-def _list(value: str | None) -> list[str]:
-    return [item for item in (value or "").split(SEPARATOR) if item]
-
-
-def _place_type(typologie: str) -> str:
+def place_type_of(typologie: str) -> str:
     for code in typologie.split(SEPARATOR):
         if code in PLACE_TYPE_OF:
             return PLACE_TYPE_OF[code]

@@ -1,42 +1,37 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from passnum.core.admin import ReadOnlyAdmin, ReadOnlyInline, euros
 from passnum.redemptions.models import Redemption, RedemptionLine
 
 
-class RedemptionLineInline(admin.TabularInline):
+class RedemptionLineInline(ReadOnlyInline):
     model = RedemptionLine
-    extra = 0
-    raw_id_fields = ["pass_item"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    fields = ["pass_item", "undone"]
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(admin.ModelAdmin):
-    list_display = [
-        "pk",
-        "created_at",
+class RedemptionAdmin(ReadOnlyAdmin):
+    """Read-only: a redemption is undone by its place, within the undo delay, through the
+    service (which reverses its ledger transaction)."""
+
+    list_display = ["pk", "created_at", "place", "service", "price", "amount", "undone_at"]
+    list_filter = ["undone_at"]
+    list_select_related = ["place", "service"]
+    fields = [
+        "organisation",
         "place",
         "service",
-        "price_cents",
-        "amount_cents",
+        "member",
+        "price",
+        "amount",
+        "created_at",
         "undone_at",
+        "undone_by",
+        "idempotency_key",
     ]
-    list_filter = ["undone_at"]
+    readonly_fields = ["price", "amount"]
     inlines = [RedemptionLineInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    price = euros("price_cents", _("prix du service"))
+    amount = euros("amount_cents", _("valeur des pass"))

@@ -13,20 +13,39 @@ class Redemption(models.Model):
     """Passes spent together at a place for one service. Its own log: who, when, undone by whom."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="redemptions"
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="redemptions",
+        verbose_name=_("organisation"),
     )
-    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="redemptions")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="redemptions")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    place = models.ForeignKey(
+        Place, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("lieu")
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("service")
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("enregistrée par"),
+    )
     price_cents = models.PositiveIntegerField(_("prix du service (centimes)"))
     amount_cents = models.PositiveIntegerField(_("valeur des pass (centimes)"))
     created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     undone_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("annulée par"),
     )
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 (unique when set)
-    request_fingerprint = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(  # noqa: DJ001 (unique when set)
+        _("clé d'idempotence"), max_length=100, null=True, blank=True
+    )
+    request_fingerprint = models.CharField(_("empreinte de la demande"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("utilisation")
@@ -59,11 +78,18 @@ class Redemption(models.Model):
 class RedemptionLine(models.Model):
     """One pass of a redemption. The database refuses a second live line for the same pass."""
 
-    redemption = models.ForeignKey(Redemption, on_delete=models.PROTECT, related_name="lines")
-    pass_item = models.ForeignKey(
-        Pass, on_delete=models.PROTECT, related_name="+", db_column="pass_id", db_index=False
+    redemption = models.ForeignKey(
+        Redemption, on_delete=models.PROTECT, related_name="lines", verbose_name=_("utilisation")
     )
-    undone = models.BooleanField(default=False)
+    pass_item = models.ForeignKey(
+        Pass,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="pass_id",
+        db_index=False,
+        verbose_name=_("pass"),
+    )
+    undone = models.BooleanField(_("annulé"), default=False)
 
     class Meta:
         verbose_name = _("pass utilisé")

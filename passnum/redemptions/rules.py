@@ -1,12 +1,14 @@
 """Every rule a redemption must pass, each with a stable reason code and a plain message.
 
-Pure functions of the pass, its order, the place, the service and the day: the API's pass check
+Pure functions of the pass, its order, the place and its offers, the service, the price and the
+day: the API's pass check
 and the redemption itself use the same ones, so they can never disagree.
 """
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -18,6 +20,9 @@ from passnum.passes import codes as pass_codes
 from passnum.passes.enums import PassStatus
 from passnum.passes.models import Pass
 from passnum.places.models import Place
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 
 class Reason:
@@ -38,6 +43,8 @@ class Reason:
     NO_PASSES = "no_passes"
     TOO_MANY_CODES = "too_many_codes"
     INVALID_PRICE = "invalid_price"
+    SERVICE_NOT_OFFERED = "service_not_offered"
+    PRICE_NOT_OFFERED = "price_not_offered"
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ def pass_refusal(
     code = item.code
     if item.status == PassStatus.REDEEMED:
         return Refusal(Reason.ALREADY_REDEEMED, _("Ce pass a déjà été utilisé."), code)
-    if item.status == PassStatus.BLOCKED:
+    if item.status in (PassStatus.BLOCKED, PassStatus.REPLACED):
         return Refusal(
             Reason.BLOCKED,
             _("Ce pass est bloqué (perte, vol ou annulation). Il ne peut pas être utilisé."),
@@ -152,6 +159,40 @@ def place_refusal(place: Place) -> Refusal | None:
     return None
 
 
+def offer_refusal(
+    *, offers: Mapping[int, int], service: Service, price_cents: int | None
+) -> Refusal | None:
+    """The service must be one of the place's offers (`offers`: {service id: price in cents},
+    `places.selectors.offer_prices`) and the price exactly the one it publishes, in cents. The
+    offer's number of passes is indicative: how many passes pay is the face values' business
+    (`quantity_refusal`). `price_cents` None: the service alone is checked."""
+    offered = offers.get(service.pk)
+    if offered is None:
+        return Refusal(
+            Reason.SERVICE_NOT_OFFERED,
+            _(
+                "Ce lieu ne propose pas le service « %(service)s » : ajoutez-le d'abord à l'offre "
+                "du lieu pour pouvoir l'encaisser avec des pass."
+            )
+            % {"service": service.label},
+        )
+    if price_cents is not None and price_cents != offered:
+        return Refusal(
+            Reason.PRICE_NOT_OFFERED,
+            _(
+                "Le prix saisi (%(price)s) n'est pas celui que ce lieu affiche pour "
+                "« %(service)s » (%(offered)s). Pour un autre prix, modifiez d'abord l'offre "
+                "du lieu."
+            )
+            % {
+                "price": format_euros(price_cents),
+                "service": service.label,
+                "offered": format_euros(offered),
+            },
+        )
+    return None
+
+
 def quantity_refusal(*, price_cents: int, faces: list[int]) -> Refusal | None:
     """Passes pay in whole units and no change is given: no pass may be left unused."""
     if faces and sum(faces) - min(faces) >= price_cents:
@@ -182,6 +223,41 @@ def _time_window_refusal(order: Order, today: datetime.date) -> str | None:
     return None
 
 
+def allowed_places(order: Order) -> "QuerySet[Place]":
+    """The qualified places where a pass of `order` may be used, as a queryset: the rules of
+    `place_refusal` (qualified), `_in_perimeter`, the place types, and `_service_allowed` (the
+    place offers at least one allowed active service) in SQL. `order` need not be saved: the
+    order form counts the places its rules leave before anything is written. The test
+    `test_allowed_places_agree_with_the_rules` holds both versions to the same answers."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from passnum.places.enums import QualificationStatus
+    from passnum.places.models import ServiceOffer
+
+    places = Place.objects.filter(qualification_status=QualificationStatus.QUALIFIED)
+    if order.has_perimeter:
+        places = places.filter(
+            Q(commune_code__in=order.perimeter_communes)
+            | Q(epci_code__in=[code for code in order.perimeter_epcis if code])
+            | Q(departement__in=order.perimeter_departements)
+            | Q(region__in=order.perimeter_regions)
+        )
+    if order.allowed_place_types:
+        places = places.filter(place_type__in=order.allowed_place_types)
+    if order.allowed_services or order.allowed_families:
+        places = places.filter(
+            Exists(
+                ServiceOffer.objects.filter(
+                    Q(service__code__in=order.allowed_services)
+                    | Q(service__family__code__in=order.allowed_families),
+                    place=OuterRef("pk"),
+                    service__is_active=True,
+                )
+            )
+        )
+    return places
+
+
 def _in_perimeter(order: Order, place: Place) -> bool:
     return (
         place.commune_code in order.perimeter_communes
@@ -195,3 +271,16 @@ def _service_allowed(order: Order, service: Service) -> bool:
     if not order.allowed_services and not order.allowed_families:
         return True
     return service.code in order.allowed_services or service.family.code in order.allowed_families
+
+
+def place_allowed(order: Order, place: Place) -> bool:
+    """The order's perimeter and place types allow `place` (the place checks of `pass_refusal`,
+    for listing places, e.g. on a booklet's cover letter)."""
+    if order.has_perimeter and not _in_perimeter(order, place):
+        return False
+    return not order.allowed_place_types or place.place_type in order.allowed_place_types
+
+
+def service_allowed(order: Order, service: Service) -> bool:
+    """The order's services and families allow `service` (the service check of `pass_refusal`)."""
+    return _service_allowed(order, service)

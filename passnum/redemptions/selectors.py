@@ -12,6 +12,7 @@ from passnum.orders.models import Order
 from passnum.passes import codes as pass_codes
 from passnum.passes.selectors import passes_by_code
 from passnum.places.models import Place
+from passnum.places.selectors import offer_prices
 from passnum.redemptions import rules
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.redemptions.rules import Reason, Refusal
@@ -34,8 +35,15 @@ class PassCheck:
 
 
 def check_pass(
-    *, acting: Acting, raw_code: str, place: Place | None = None, service: Service | None = None
+    *,
+    acting: Acting,
+    raw_code: str,
+    place: Place | None = None,
+    service: Service | None = None,
+    price_cents: int | None = None,
 ) -> PassCheck:
+    """The pass's state and, given a place (and a service, and a price), every reason the
+    redemption would be refused there: the same rules as `redeem_passes`."""
     acting.require_kind(OrganisationKind.PROVIDER, OrganisationKind.OPERATOR)
     code = pass_codes.normalise(raw_code)
     problem = rules.code_refusal(code)
@@ -54,6 +62,12 @@ def check_pass(
         place_problem = rules.place_refusal(place)
         if place_problem:
             refusals.append(place_problem)
+        elif service is not None:
+            offer_problem = rules.offer_refusal(
+                offers=offer_prices(place), service=service, price_cents=price_cents
+            )
+            if offer_problem:
+                refusals.append(offer_problem)
     problem = rules.pass_refusal(item, place=place, service=service, today=timezone.localdate())
     if problem and problem.code == Reason.ALREADY_REDEEMED:
         line = (

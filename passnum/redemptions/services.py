@@ -12,12 +12,13 @@ from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.selectors import Acting
 from passnum.catalogue.models import Service
 from passnum.core.exceptions import NotFound
-from passnum.ledger.services import open_accounts, post_redemption_undo
+from passnum.ledger.services import open_accounts
 from passnum.passes import codes as pass_codes
 from passnum.passes.enums import PassStatus
 from passnum.passes.models import Pass
 from passnum.passes.selectors import passes_by_code
 from passnum.places.models import Place
+from passnum.places.selectors import offer_prices
 from passnum.redemptions import rules
 from passnum.redemptions.exceptions import (
     AlreadyUndone,
@@ -26,6 +27,7 @@ from passnum.redemptions.exceptions import (
     UndoTooLate,
 )
 from passnum.redemptions.models import Redemption, RedemptionLine
+from passnum.redemptions.postings import post_redemption_undo
 from passnum.redemptions.rules import Reason, Refusal
 from passnum.redemptions.writes import AccountsNotOpened, LostRace, NewRedemption, write_redemption
 
@@ -50,6 +52,8 @@ def redeem_passes(
     idempotency_key: str | None = None,
 ) -> RedemptionResult:
     """Spend passes at a place for a service: every pass is taken, or none.
+
+    The service must be one of the place's offers and `price_cents` its published price.
 
     Each pass is checked against every rule first; the write is one conditional UPDATE
     (`... WHERE status = 'active'`) whose row count proves no other request took a pass, backed
@@ -160,6 +164,14 @@ def _checked_passes(
     place_problem = rules.place_refusal(place)
     if place_problem:
         refusals.append(place_problem)
+    else:  # a place that is not qualified publishes no offer
+        offer_problem = rules.offer_refusal(
+            offers=offer_prices(place),
+            service=service,
+            price_cents=price_cents if 0 < price_cents <= MAX_PRICE_CENTS else None,
+        )
+        if offer_problem:
+            refusals.append(offer_problem)
     if refusals:
         raise RedemptionRefused(details=[refusal.as_detail() for refusal in refusals])
 

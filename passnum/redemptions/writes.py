@@ -21,12 +21,12 @@ from passnum.catalogue.models import Service
 from passnum.core.rows import prepared_cursor
 from passnum.ledger.enums import TransactionKind
 from passnum.ledger.models import Account, LedgerTransaction, Posting
-from passnum.ledger.services import post_redemption, redemption_postings
 from passnum.orders.models import Order
 from passnum.passes.enums import PassStatus
 from passnum.passes.models import Pass
 from passnum.places.models import Place
 from passnum.redemptions.models import Redemption, RedemptionLine
+from passnum.redemptions.postings import post_redemption, redemption_postings
 
 
 class LostRace(Exception):

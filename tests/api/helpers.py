@@ -2,12 +2,12 @@
 
 from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.selectors import Acting
-from passnum.ledger.checks import check_ledger
 from passnum.passes.enums import PassStatus
 from passnum.passes.models import Pass
 from passnum.places.models import Place
+from passnum.reconciliation.checks import check_ledger
 from passnum.redemptions.models import Redemption
-from tests.factories import PlaceFactory, a_service, make_acting
+from tests.factories import PlaceFactory, a_service, make_acting, offer
 
 API = "/api/v1"
 
@@ -34,7 +34,9 @@ def redemption_payload(place: Place, codes, *, price_cents: int = 1500, service=
 
 
 def redeem(client, place: Place, passes, *, price_cents: int = 1500, headers=None):
-    """POST /redemptions for these passes (Pass objects) at `place`."""
+    """POST /redemptions for these passes (Pass objects) at `place`, which first offers
+    `a_service()` at `price_cents` (a redemption must match the place's offer)."""
+    offer(place, price_cents=price_cents)
     payload = redemption_payload(place, [item.code for item in passes], price_cents=price_cents)
     return client.post(f"{API}/redemptions", payload, headers=headers)
 

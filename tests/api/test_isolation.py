@@ -7,11 +7,11 @@ not do something gets 403 `wrong_organisation_kind`; nothing is ever written on 
 from passnum.accounts.enums import MemberRole, OrganisationKind
 from passnum.accounts.selectors import acting_for
 from passnum.accounts.services import add_member
-from passnum.ledger.checks import check_ledger
 from passnum.orders.enums import OrderStatus
 from passnum.orders.models import Order
 from passnum.passes.enums import PassStatus
 from passnum.passes.services import block_passes
+from passnum.reconciliation.checks import check_ledger
 from passnum.redemptions.models import Redemption
 from tests.api.helpers import (
     API,

@@ -1,7 +1,7 @@
 import pytest
 
-from passnum.ledger.checks import check_ledger
 from passnum.passes.enums import PassStatus
+from passnum.reconciliation.checks import check_ledger
 from tests.factories import make_order, passes_of
 
 pytestmark = pytest.mark.django_db
@@ -14,10 +14,11 @@ def test_operator_issues_then_records_the_payment(api, operator, sponsor):
     assert issued.status_code == 200 and issued.json()["issued"] is True
     assert {p.status for p in passes_of(order)} == {PassStatus.INACTIVE}
     wrong = client.post(
-        f"/api/v1/orders/{order.pk}/payments", {"amount_cents": 1, "reference": "VIR-1"}
+        f"/api/v1/orders/{order.pk}/payments",
+        {"amount_cents": order.total_due_cents + 1, "reference": "VIR-1"},
     )
     assert wrong.status_code == 400
-    assert wrong.json()["error"]["code"] == "payment_amount_mismatch"
+    assert wrong.json()["error"]["code"] == "overpayment"
     paid = client.post(
         f"/api/v1/orders/{order.pk}/payments",
         {"amount_cents": order.total_due_cents, "reference": "VIR-1"},

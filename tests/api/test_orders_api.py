@@ -28,7 +28,10 @@ def test_a_sponsor_orders_passes_and_gets_the_quote(api, sponsor):
     assert body["sponsor"] == sponsor.organisation.name
     assert body["reference"] == order.reference
     assert (body["quantity"], body["booklet_size"], body["label"]) == (20, 10, "Médiathèques 2026")
-    assert body["status"] == OrderStatus.AWAITING_PAYMENT and body["issued"] is False
+    # Accepted at once: invoice issued, passes issued (inactive until the payment).
+    assert body["status"] == OrderStatus.AWAITING_PAYMENT and body["issued"] is True
+    assert body["invoice_number"] == order.invoices.get().number
+    assert body["amount_received_cents"] == 0
     face = settings.PASSNUM_FACE_VALUE_CENTS
     assert body["face_value_cents"] == face and body["face_total_cents"] == 20 * face
     assert body["upstream_fee_cents"] == order.upstream_fee_cents > 0
@@ -70,10 +73,11 @@ def test_the_list_is_paginated(api, sponsor):
     ("payload", "code"),
     [
         ({"quantity": 7}, "invalid_order"),
-        ({"quantity": 10, "booklet_size": 7}, "invalid_order"),
+        ({"quantity": 10, "booklet_size": 7}, "invalid_input"),  # the schema says 5 or 10
         ({"quantity": 10, "booklet_size": 5}, "invalid_order"),  # 5s need a large order
-        ({"quantity": 10, "face_value_cents": -5}, "invalid_order"),
-        ({"quantity": 10, "face_value_cents": 0}, "invalid_order"),
+        ({"quantity": 10, "face_value_cents": -5}, "invalid_input"),
+        ({"quantity": 10, "face_value_cents": 0}, "invalid_input"),
+        ({"quantity": 10, "face_value_cents": 100_001}, "invalid_input"),
         ({"quantity": 10, "rules": {"departements": ["999"]}}, "invalid_order"),
         ({"quantity": 10, "rules": {"place_types": ["casino"]}}, "invalid_order"),
         (
@@ -96,7 +100,8 @@ def test_an_invalid_order_is_a_400(api, sponsor, payload, code):
 
 def test_an_unknown_order_is_a_404(api, sponsor):
     assert_error(api(sponsor).get(f"{API}/orders/987654321"), 404, "not_found")
-    assert_error(api(sponsor).get(f"{API}/orders/{2**70}"), 404, "not_found")
+    assert_error(api(sponsor).get(f"{API}/orders/{2**63 - 1}"), 404, "not_found")
+    assert_error(api(sponsor).get(f"{API}/orders/{2**70}"), 400, "invalid_input")
 
 
 # --- places -----------------------------------------------------------------------------------

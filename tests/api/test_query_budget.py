@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import a_service, passes_of
+from tests.factories import a_service, offer, passes_of
 
 pytestmark = pytest.mark.django_db
 
@@ -15,21 +15,27 @@ pytestmark = pytest.mark.django_db
 # plus the savepoint and its release that the test's own transaction adds.
 REDEEM_BUDGET = {"postgresql": 6, "sqlite": 11}
 CHECK_BUDGET = 6
+PRICE = 2500
 
 
 def test_redeeming_stays_within_its_query_budget(api, provider, place, paid_order):
     client = api(provider)
     service = a_service()
+    # One price that 1 pass and 3 passes of 10 € may pay (no pass left unused); the place's
+    # offers come with the place, in the same statement.
+    offer(place, service=service, price_cents=PRICE)
+    offer(place, service=a_service("smartphone"), price_cents=1000)
     items = passes_of(paid_order)
-    client.post(
+    first = client.post(
         "/api/v1/redemptions",
         {
             "place_id": place.pk,
             "service": service.code,
-            "price_cents": 1000,
+            "price_cents": PRICE,
             "codes": [items[0].code],
         },
     )
+    assert first.status_code == 201, first.content
     for count in (1, 3):  # the number of passes must not change the number of queries
         codes = [item.code for item in items[1 : 1 + count]]
         items = items[count:]
@@ -39,7 +45,7 @@ def test_redeeming_stays_within_its_query_budget(api, provider, place, paid_orde
                 {
                     "place_id": place.pk,
                     "service": service.code,
-                    "price_cents": 1000 * count,
+                    "price_cents": PRICE,
                     "codes": codes,
                 },
                 headers={"Idempotency-Key": str(uuid.uuid4())},
@@ -51,8 +57,10 @@ def test_redeeming_stays_within_its_query_budget(api, provider, place, paid_orde
 
 def test_checking_a_pass_stays_within_its_query_budget(api, provider, place, paid_order):
     client = api(provider)
+    offer(place, price_cents=1000)
     code = passes_of(paid_order)[0].code
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/api/v1/passes/{code}", place_id=place.pk, service=a_service().code)
     assert response.status_code == 200
+    assert response.json()["usable"] is True, response.content
     assert len(queries) <= CHECK_BUDGET, "\n".join(q["sql"] for q in queries)

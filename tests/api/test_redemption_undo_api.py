@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 
 from passnum.accounts.enums import MemberRole, OrganisationKind
-from passnum.ledger.checks import check_ledger
 from passnum.passes.enums import PassStatus
+from passnum.reconciliation.checks import check_ledger
 from passnum.redemptions.models import Redemption
 from tests.api.helpers import API, assert_error, redeem, status_of
 from tests.factories import make_acting, passes_of

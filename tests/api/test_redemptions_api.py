@@ -2,11 +2,14 @@
 
 import pytest
 
-from passnum.ledger.checks import check_ledger
+from passnum.catalogue.models import Service
+from passnum.ledger.models import LedgerTransaction, Posting
 from passnum.passes import codes as pass_codes
 from passnum.passes.enums import PassStatus
 from passnum.passes.services import block_passes, unblock_passes
 from passnum.places.enums import QualificationStatus
+from passnum.places.services import remove_service_offer
+from passnum.reconciliation.checks import check_ledger
 from passnum.redemptions.models import RedemptionLine
 from tests.api.helpers import (
     API,
@@ -17,7 +20,14 @@ from tests.api.helpers import (
     redemption_payload,
     status_of,
 )
-from tests.factories import PlaceFactory, a_service, passes_of
+from tests.factories import PlaceFactory, a_service, offer, passes_of
+
+
+@pytest.fixture
+def place(place):
+    """The qualified place, offering `a_service()` at 15 € (the payloads' default price)."""
+    offer(place, price_cents=1500)
+    return place
 
 
 def test_one_pass_for_a_15_euro_service_leaves_5_euros_to_pay(api, provider, place, paid_order):
@@ -67,6 +77,7 @@ def test_a_refusal_explains_every_bad_pass_and_redeems_nothing(
     typo = good.code[:-1] + next(c for c in pass_codes.ALPHABET if c != good.code[-1])
     codes = [good.code, used.code, lost.code, unknown, typo, "HELLO"]
     lines_before = RedemptionLine.objects.count()
+    offer(place, price_cents=9000)
 
     response = client.post(f"{API}/redemptions", redemption_payload(place, codes, price_cents=9000))
 
@@ -99,6 +110,7 @@ def test_more_passes_than_the_price_needs_is_refused(api, provider, place, paid_
 
 def test_the_same_code_twice_is_refused(api, provider, place, paid_order):
     item = passes_of(paid_order)[0]
+    offer(place, price_cents=3000)
     response = api(provider).post(
         f"{API}/redemptions", redemption_payload(place, [item.code, item.code], price_cents=3000)
     )
@@ -115,6 +127,94 @@ def test_a_place_not_qualified_cannot_redeem(api, provider, paid_order):
     error = assert_error(redeem(api(provider), suspended, [item]), 422, "redemption_refused")
     assert [detail["code"] for detail in error["details"]] == ["place_not_qualified"]
     assert_untouched(item)
+
+
+# --- the place's published offer: the service, at its price ----------------------------------
+
+
+def ledger_rows() -> tuple[int, int]:
+    return LedgerTransaction.objects.count(), Posting.objects.count()
+
+
+def another_service():
+    return Service.objects.exclude(pk=a_service().pk).order_by("code").first()
+
+
+def test_a_service_the_place_does_not_offer_is_refused(api, provider, place, paid_order):
+    item = passes_of(paid_order)[0]
+    before = ledger_rows()
+    payload = redemption_payload(place, [item.code], service=another_service())
+    error = assert_error(
+        api(provider).post(f"{API}/redemptions", payload), 422, "redemption_refused"
+    )
+    assert error["details"] == [
+        {
+            "code": "service_not_offered",
+            "message": (
+                f"Ce lieu ne propose pas le service « {another_service().label} » : ajoutez-le "
+                "d'abord à l'offre du lieu pour pouvoir l'encaisser avec des pass."
+            ),
+        }
+    ]
+    assert_untouched(item)
+    assert redemption_count() == 0 and RedemptionLine.objects.count() == 0
+    assert ledger_rows() == before
+
+
+@pytest.mark.parametrize("price", [1000, 1499, 1501, 3000])
+def test_a_price_other_than_the_published_one_is_refused(api, provider, place, paid_order, price):
+    item = passes_of(paid_order)[0]
+    before = ledger_rows()
+    payload = redemption_payload(place, [item.code], price_cents=price)
+    error = assert_error(
+        api(provider).post(f"{API}/redemptions", payload), 422, "redemption_refused"
+    )
+    assert [detail["code"] for detail in error["details"]] == ["price_not_offered"]
+    assert "pass" not in error["details"][0]
+    assert "15,00" in error["details"][0]["message"]
+    assert_untouched(item)
+    assert redemption_count() == 0 and ledger_rows() == before
+
+
+def test_the_offered_service_at_its_published_price_is_redeemed(api, provider, place, paid_order):
+    service = another_service()
+    offer(place, service=service, price_cents=2000)
+    items = passes_of(paid_order)[:2]
+    payload = redemption_payload(place, [i.code for i in items], service=service, price_cents=2000)
+    response = api(provider).post(f"{API}/redemptions", payload)
+    assert response.status_code == 201, response.content
+    assert response.json()["service"] == service.code
+    assert response.json()["price_cents"] == 2000
+    assert {status_of(item) for item in items} == {PassStatus.REDEEMED}
+    assert check_ledger() == []
+
+
+def test_a_service_removed_from_the_offer_after_qualification_is_refused(
+    api, provider, place, paid_order
+):
+    removed = offer(place, service=another_service(), price_cents=1500)
+    first, second = passes_of(paid_order)[:2]
+    client = api(provider)
+    payload = redemption_payload(place, [first.code], service=removed.service)
+    assert client.post(f"{API}/redemptions", payload).status_code == 201
+    remove_service_offer(acting=provider, offer=removed)
+    payload = redemption_payload(place, [second.code], service=removed.service)
+    error = assert_error(client.post(f"{API}/redemptions", payload), 422, "redemption_refused")
+    assert [detail["code"] for detail in error["details"]] == ["service_not_offered"]
+    assert_untouched(second)
+    assert redemption_count() == 1
+
+
+def test_checking_a_pass_tells_the_service_is_not_offered(api, provider, place, paid_order):
+    code = passes_of(paid_order)[0].code
+    client = api(provider)
+    offered = client.get(f"{API}/passes/{code}", place_id=place.pk, service=a_service().code)
+    assert offered.json()["usable"] is True, offered.content
+    response = client.get(f"{API}/passes/{code}", place_id=place.pk, service=another_service().code)
+    body = response.json()
+    assert response.status_code == 200 and body["usable"] is False
+    assert [refusal["code"] for refusal in body["refusals"]] == ["service_not_offered"]
+    assert body["refusals"][0]["message"].startswith("Ce lieu ne propose pas le service")
 
 
 # --- invalid payloads: a 4xx in the one error shape, never a 500, nothing written ----------
@@ -143,7 +243,8 @@ def base_payload(place, item) -> dict:
         ({"place_id": "ici"}, 400, "invalid_input"),
         ({"service": "NOPE-99"}, 400, "unknown_service"),
         ({"place_id": 987_654_321}, 404, "not_found"),
-        ({"place_id": 2**70}, 404, "not_found"),
+        ({"place_id": 2**63 - 1}, 404, "not_found"),
+        ({"place_id": 2**70}, 400, "invalid_input"),  # past 64 bits: refused before any query
     ],
     ids=lambda value: str(value)[:40] if isinstance(value, dict) else None,
 )

@@ -6,14 +6,15 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from passnum.accounts.exceptions import InvalidToken
 from passnum.accounts.models import User
 from passnum.accounts.selectors import acting_from_token
 from passnum.accounts.services import revoke_api_token
+from passnum.catalogue.models import Service
 from passnum.core.exceptions import NotFound
-from passnum.ledger.checks import check_ledger
 from passnum.ledger.models import Account
 from passnum.ledger.services import fund_code
 from passnum.orders.models import Order
@@ -21,12 +22,25 @@ from passnum.orders.services import UsageRules
 from passnum.passes.models import Pass
 from passnum.passes.selectors import passes_by_code
 from passnum.places.enums import PlaceType
-from passnum.places.models import Place
-from passnum.places.selectors import REDEMPTION_FIELDS, place_for_redemption, place_of
+from passnum.places.models import Place, ServiceOffer
+from passnum.places.selectors import (
+    REDEMPTION_FIELDS,
+    offer_prices,
+    place_for_redemption,
+    place_of,
+)
+from passnum.reconciliation.checks import check_ledger
 from passnum.redemptions.models import Redemption
 from passnum.redemptions.services import redeem_passes
 from passnum.redemptions.writes import _array_literal
-from tests.factories import PlaceFactory, a_service, api_token_for, make_order, passes_of
+from tests.factories import (
+    PlaceFactory,
+    a_service,
+    api_token_for,
+    make_order,
+    offer,
+    passes_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +87,29 @@ def test_place_for_redemption_reads_what_place_of_reads(provider, place):
         assert getattr(lean, attname) == getattr(full, attname), name
     assert lean.is_qualified
     assert lean.address == full.address  # any other field loads on access
+
+
+def test_place_for_redemption_reads_the_offers_in_the_same_statement(provider, place):
+    assert offer_prices(place_for_redemption(acting=provider, place_id=place.pk)) == {}
+    services = list(Service.objects.order_by("code")[:3])
+    for service, price in zip(services, (1000, 1_000_000, 1), strict=True):
+        offer(place, service=service, price_cents=price)
+    offer(PlaceFactory(organisation=provider.organisation), service=services[0], price_cents=2500)
+
+    with CaptureQueriesContext(connection) as queries:
+        lean = place_for_redemption(acting=provider, place_id=place.pk)
+        prices = offer_prices(lean)
+
+    assert len(queries) == 1
+    expected = dict(
+        ServiceOffer.objects.filter(place=place).values_list("service_id", "price_cents")
+    )
+    assert prices == expected
+    assert prices == {services[0].pk: 1000, services[1].pk: 1_000_000, services[2].pk: 1}
+    # Any other instance reads the offers now, every time (no stale copy).
+    assert offer_prices(place) == expected
+    offer(place, service=services[0], price_cents=1500)
+    assert offer_prices(place)[services[0].pk] == 1500
 
 
 def test_place_for_redemption_is_scoped_and_refuses_impossible_ids(provider, place):
@@ -137,6 +174,7 @@ def test_first_redemption_in_a_departement_opens_its_fund(provider, sponsor, ope
         region="94",
     )
     order = make_order(sponsor=sponsor, operator=operator, quantity=10)
+    offer(place, price_cents=1000)
     assert not Account.objects.filter(code=fund_code("2A")).exists()
 
     result = redeem_passes(

@@ -21,7 +21,6 @@ from hypothesis.stateful import invariant, precondition, rule, run_state_machine
 from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.selectors import Acting
 from passnum.core.exceptions import DomainError
-from passnum.ledger.checks import check_ledger
 from passnum.ledger.enums import AccountPurpose
 from passnum.ledger.models import Posting
 from passnum.orders.enums import OrderStatus
@@ -31,9 +30,10 @@ from passnum.passes.enums import PassStatus
 from passnum.passes.models import Pass
 from passnum.passes.services import block_passes, expire_order_passes, issue_passes, unblock_passes
 from passnum.places.models import Place
+from passnum.reconciliation.checks import check_ledger
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.redemptions.services import redeem_passes, undo_redemption
-from tests.factories import PlaceFactory, a_service, make_acting, make_order
+from tests.factories import PlaceFactory, a_service, make_acting, make_order, offer
 
 # SPEC §2 defaults, written out here rather than read from the code under test.
 DOWNSTREAM_FEE_BPS = 400
@@ -214,12 +214,14 @@ class LedgerMachine(Machine):
             pool = pool.filter(status=PassStatus.ACTIVE)
         candidates = list(pool.values_list("code", "order__face_value_cents"))
         chosen = [candidates[pick % len(candidates)] for pick in picks]
+        price_cents = max(1, sum(face for _code, face in chosen) + price_offset)
+        offer(self.world.places[where], price_cents=price_cents)  # the place's published price
         result = self.attempt(
             redeem_passes,
             acting=self.world.providers[where],
             place=self.world.places[where],
             service=a_service(),
-            price_cents=max(1, sum(face for _code, face in chosen) + price_offset),
+            price_cents=price_cents,
             codes=[code for code, _face in chosen],
         )
         if result is not None:

@@ -6,7 +6,6 @@ import pytest
 
 from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.exceptions import WrongOrganisationKind
-from passnum.ledger.checks import check_ledger
 from passnum.ledger.models import Account
 from passnum.ledger.selectors import balance_of
 from passnum.ledger.services import escrow_code, refundable_code
@@ -23,10 +22,11 @@ from passnum.passes.services import (
     issue_passes,
     unblock_passes,
 )
+from passnum.reconciliation.checks import check_ledger
 from passnum.redemptions.exceptions import RedemptionRefused
 from passnum.redemptions.rules import Reason
 from passnum.redemptions.services import redeem_passes
-from tests.factories import a_service, make_acting, make_order, passes_of
+from tests.factories import a_service, make_acting, make_order, offer, passes_of
 
 
 def statuses(order):
@@ -38,6 +38,7 @@ def balance(code):
 
 
 def refusal_code(provider, place, item):
+    offer(place, price_cents=1000)
     with pytest.raises(RedemptionRefused) as caught:
         redeem_passes(
             acting=provider, place=place, service=a_service(), price_cents=1000, codes=[item.code]
@@ -243,6 +244,7 @@ def test_nothing_expires_before_the_end_of_validity_plus_tolerance(sponsor, oper
 def test_expiry_moves_the_unused_value_to_the_sponsor(sponsor, operator, provider, place):
     order = make_order(sponsor=sponsor, operator=operator)
     items = passes_of(order)
+    offer(place, price_cents=2000)
     redeem_passes(
         acting=provider,
         place=place,

@@ -147,12 +147,15 @@ def test_haversine_distance_paris_bordeaux():
     assert haversine_km((48.8566, 2.3522), (44.8378, -0.5792)) == pytest.approx(499, abs=2)
 
 
-def test_near_leaves_out_places_without_coordinates_and_combines_with_text(provider):
+def test_near_finds_places_without_coordinates_at_their_commune_centre_and_combines_with_text(
+    provider,
+):
     a_place(provider, "bordeaux", name="Somewhere", latitude=None, longitude=None)
     a_place(provider, "merignac", name="Mérignac")
     a_place(provider, "bordeaux", name="Bordeaux")
     centre = (44.8378, -0.5792)
-    assert found(near=centre, radius_km=20) == ["Bordeaux", "Mérignac"]
+    # "Somewhere" is placed at Bordeaux's town hall (44.83802, -0.57964), 40 m away
+    assert found(near=centre, radius_km=20) == ["Bordeaux", "Somewhere", "Mérignac"]
     assert found(near=centre, radius_km=20, q="33700") == ["Mérignac"]
     assert found(q="Bordeaux") == ["Bordeaux", "Somewhere"]
 

@@ -159,4 +159,4 @@ def test_the_import_command_reports_each_line(operator, tmp_path, capsys):
     path = tmp_path / "lieux.csv"
     path.write_text((STANDARD / "exemple-valide.csv").read_text(encoding="utf-8"))
     call_command("import_places", str(path), source="mednum", actor=operator.user.email)
-    assert "created 1, updated 0, rejected 0" in capsys.readouterr().out
+    assert "créées : 1 ; mises à jour : 0 ; rejetées : 0" in capsys.readouterr().out

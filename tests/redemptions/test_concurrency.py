@@ -16,16 +16,16 @@ import pytest
 from django.db import connection
 
 from passnum.accounts.enums import OrganisationKind
-from passnum.ledger.checks import check_ledger
 from passnum.ledger.enums import AccountPurpose, TransactionKind
 from passnum.ledger.models import LedgerTransaction, Posting
 from passnum.passes.enums import PassStatus
 from passnum.passes.models import Pass
+from passnum.reconciliation.checks import check_ledger
 from passnum.redemptions.exceptions import AlreadyUndone, RedemptionRefused
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.redemptions.rules import Reason
 from passnum.redemptions.services import RedemptionResult, redeem_passes, undo_redemption
-from tests.factories import PlaceFactory, a_service, make_acting, make_order, passes_of
+from tests.factories import PlaceFactory, a_service, make_acting, make_order, offer, passes_of
 
 pytestmark = [
     pytest.mark.postgres,
@@ -61,7 +61,9 @@ def race(calls: list[Callable[[], Any]]) -> list[Any]:
 
 
 def redeem_call(acting, place, codes, *, price_cents=1000, key=None) -> Callable[[], Any]:
+    """A redemption to run later; the place offers `a_service()` at this price now."""
     service = a_service()
+    offer(place, service=service, price_cents=price_cents)
     return lambda: redeem_passes(
         acting=acting,
         place=place,

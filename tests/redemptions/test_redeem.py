@@ -7,25 +7,28 @@ import pytest
 
 from passnum.accounts.enums import OrganisationKind
 from passnum.core.exceptions import NotFound
-from passnum.ledger.checks import check_ledger
 from passnum.ledger.enums import TransactionKind
 from passnum.ledger.models import Account, LedgerTransaction, Posting
 from passnum.ledger.selectors import balance_of
 from passnum.ledger.services import FEES, VAT, escrow_code, fund_code, payable_code
 from passnum.passes import codes as pass_codes
 from passnum.passes.enums import PassStatus
+from passnum.reconciliation.checks import check_ledger
 from passnum.redemptions.exceptions import AlreadyUndone, IdempotencyKeyReused, UndoTooLate
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.redemptions.services import redeem_passes, undo_redemption
-from tests.factories import PlaceFactory, a_service, make_acting, make_order, passes_of
+from tests.factories import PlaceFactory, a_service, make_acting, make_order, offer, passes_of
 
 
 def redeem(provider, place, items, *, price_cents=None, key=None, codes=None):
+    """Redeem at `place`, which first offers `a_service()` at this price."""
+    price_cents = price_cents or 1000 * len(items)
+    offer(place, price_cents=price_cents)
     return redeem_passes(
         acting=provider,
         place=place,
         service=a_service(),
-        price_cents=price_cents or 1000 * len(items),
+        price_cents=price_cents,
         codes=codes or [item.code for item in items],
         idempotency_key=key,
     )
@@ -73,6 +76,22 @@ def test_same_key_for_another_request_is_refused(provider, place, paid_order):
     second.refresh_from_db()
     assert second.status == PassStatus.ACTIVE
     assert (Redemption.objects.count(), LedgerTransaction.objects.count()) == (1, entries)
+
+
+def test_a_retry_replays_even_after_the_place_changed_its_offer(provider, place, paid_order):
+    item = passes_of(paid_order)[0]
+    first = redeem(provider, place, [item], price_cents=1000, key="k-2")
+    offer(place, price_cents=1200)  # the same request would now be refused: price_not_offered
+    again = redeem_passes(
+        acting=provider,
+        place=place,
+        service=a_service(),
+        price_cents=1000,
+        codes=[item.code],
+        idempotency_key="k-2",
+    )
+    assert again.replayed and again.redemption.pk == first.redemption.pk
+    assert Redemption.objects.count() == 1
 
 
 def test_idempotency_keys_are_per_organisation(provider, place, paid_order):

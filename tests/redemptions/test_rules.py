@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from passnum.core.exceptions import NotFound
-from passnum.ledger.checks import check_ledger
 from passnum.ledger.models import LedgerTransaction, Posting
 from passnum.orders.models import Order
 from passnum.orders.services import UsageRules
@@ -16,11 +15,14 @@ from passnum.passes.enums import PassStatus
 from passnum.passes.models import Pass
 from passnum.passes.services import block_passes
 from passnum.places.enums import PlaceType, QualificationStatus
+from passnum.places.services import change_place_qualification, remove_service_offer
+from passnum.reconciliation.checks import check_ledger
 from passnum.redemptions.exceptions import RedemptionRefused
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.redemptions.rules import Reason
+from passnum.redemptions.selectors import check_pass
 from passnum.redemptions.services import redeem_passes
-from tests.factories import PlaceFactory, a_service, make_order, passes_of
+from tests.factories import PlaceFactory, a_service, make_order, offer, passes_of
 
 TODAY = timezone.localdate
 
@@ -35,14 +37,18 @@ def snapshot():
     )
 
 
-def refused(provider, place, codes, *, service=None, price_cents=1000):
-    """The details of the refusal, after checking that nothing at all was written."""
+def refused(provider, place, codes, *, service=None, price_cents=1000, offered=True):
+    """The details of the refusal, after checking that nothing at all was written. `offered`:
+    the place first offers the service at this price (so that only the other rules speak)."""
+    service = service or a_service()
+    if offered:
+        offer(place, service=service, price_cents=price_cents)
     before = snapshot()
     with pytest.raises(RedemptionRefused) as caught:
         redeem_passes(
             acting=provider,
             place=place,
-            service=service or a_service(),
+            service=service,
             price_cents=price_cents,
             codes=codes,
         )
@@ -63,11 +69,15 @@ def shown(item_or_code):
 
 
 def redeem(provider, place, items, *, service=None, price_cents=None):
+    """Redeem at `place`, which first offers the service at this price."""
+    service = service or a_service()
+    price_cents = price_cents or 1000 * len(items)
+    offer(place, service=service, price_cents=price_cents)
     return redeem_passes(
         acting=provider,
         place=place,
-        service=service or a_service(),
-        price_cents=price_cents or 1000 * len(items),
+        service=service,
+        price_cents=price_cents,
         codes=[item.code for item in items],
     ).redemption
 
@@ -111,8 +121,9 @@ def test_too_many_codes(provider, place, paid_order, settings):
 @pytest.mark.parametrize("price", [0, -100, 1_000_001])
 def test_invalid_price(provider, place, paid_order, price):
     item = passes_of(paid_order)[0]
-    details = refused(provider, place, [item.code], price_cents=price)
-    assert reasons(details) == [(Reason.INVALID_PRICE, None)]
+    offer(place, price_cents=1000)
+    details = refused(provider, place, [item.code], price_cents=price, offered=False)
+    assert reasons(details) == [(Reason.INVALID_PRICE, None)]  # not also price_not_offered
 
 
 @pytest.mark.parametrize(
@@ -126,8 +137,105 @@ def test_invalid_price(provider, place, paid_order, price):
 )
 def test_place_not_qualified(provider, paid_order, status):
     unqualified = PlaceFactory(organisation=provider.organisation, qualification_status=status)
-    details = refused(provider, unqualified, [passes_of(paid_order)[0].code])
+    details = refused(provider, unqualified, [passes_of(paid_order)[0].code], offered=False)
     assert reasons(details) == [(Reason.PLACE_NOT_QUALIFIED, None)]
+
+
+def test_a_place_not_qualified_is_refused_for_that_alone_even_with_an_offer(provider, paid_order):
+    place = PlaceFactory(organisation=provider.organisation)
+    offer(place, price_cents=1000)
+    suspended = change_place_qualification(
+        actor=provider.user, place=place, to_status=QualificationStatus.SUSPENDED
+    )
+    details = refused(provider, suspended, [passes_of(paid_order)[0].code], offered=False)
+    assert reasons(details) == [(Reason.PLACE_NOT_QUALIFIED, None)]
+
+
+# The place's published offer: the service, at its price
+
+
+def test_a_service_the_place_does_not_offer(provider, place, paid_order):
+    offered, other = a_service("securite"), a_service("smartphone")
+    offer(place, service=offered, price_cents=1000)
+    item = passes_of(paid_order)[0]
+    details = refused(provider, place, [item.code], service=other, offered=False)
+    assert reasons(details) == [(Reason.SERVICE_NOT_OFFERED, None)]
+    assert other.label in details[0]["message"]
+    item.refresh_from_db()
+    assert item.status == PassStatus.ACTIVE and Redemption.objects.count() == 0
+
+
+@pytest.mark.parametrize("price", [999, 1001, 2000, 500])
+def test_a_price_other_than_the_offers(provider, place, paid_order, price):
+    offer(place, price_cents=1000)
+    details = refused(
+        provider, place, [passes_of(paid_order)[0].code], price_cents=price, offered=False
+    )
+    assert reasons(details) == [(Reason.PRICE_NOT_OFFERED, None)]
+    assert "10,00" in details[0]["message"]  # the published price, to correct the till
+
+
+def test_the_offered_service_at_its_price_is_redeemed(provider, place, paid_order):
+    service = a_service("securite")
+    offer(place, service=service, price_cents=1500)
+    result = redeem_passes(
+        acting=provider,
+        place=place,
+        service=service,
+        price_cents=1500,
+        codes=[passes_of(paid_order)[0].code],
+    )
+    assert (result.redemption.price_cents, result.redemption.amount_cents) == (1500, 1000)
+    assert result.redemption.service == service
+    assert check_ledger() == []
+
+
+def test_the_price_follows_the_offer_when_the_place_changes_it(provider, place, paid_order):
+    first, second = passes_of(paid_order)[:2]
+    offer(place, price_cents=1500)
+    offer(place, price_cents=1800)  # the place changes its public offer
+    details = refused(provider, place, [first.code], price_cents=1500, offered=False)
+    assert reasons(details) == [(Reason.PRICE_NOT_OFFERED, None)]
+    assert redeem(provider, place, [second], price_cents=1800).price_cents == 1800
+
+
+def test_a_service_removed_from_the_offer_after_qualification(provider, place, paid_order):
+    kept, removed = a_service("securite"), a_service("smartphone")
+    offer(place, service=kept, price_cents=1000)
+    gone = offer(place, service=removed, price_cents=1000)
+    first, second = passes_of(paid_order)[:2]
+    assert redeem(provider, place, [first], service=removed)
+    remove_service_offer(acting=provider, offer=gone)
+    assert place.is_qualified
+    details = refused(provider, place, [second.code], service=removed, offered=False)
+    assert reasons(details) == [(Reason.SERVICE_NOT_OFFERED, None)]
+    assert redeem(provider, place, [second], service=kept)
+
+
+def test_the_offer_is_checked_with_the_other_request_reasons(provider, place, settings):
+    """Reasons about the request come together, before any pass is looked at."""
+    settings.PASSNUM_MAX_PASSES_PER_REDEMPTION = 1
+    codes = pass_codes.new_codes(2)
+    details = refused(provider, place, codes, offered=False)
+    assert reasons(details) == [
+        (Reason.TOO_MANY_CODES, None),
+        (Reason.SERVICE_NOT_OFFERED, None),
+    ]
+
+
+def test_the_pass_check_gives_the_same_offer_reasons(provider, place, paid_order):
+    code = passes_of(paid_order)[0].code
+    offer(place, price_cents=1500)
+
+    def check(**kwargs):
+        found = check_pass(acting=provider, raw_code=code, place=place, **kwargs)
+        return [refusal.code for refusal in found.refusals]
+
+    assert check(service=a_service()) == []
+    assert check(service=a_service(), price_cents=1500) == []
+    assert check(service=a_service(), price_cents=1000) == [Reason.PRICE_NOT_OFFERED]
+    assert check(service=a_service("smartphone")) == [Reason.SERVICE_NOT_OFFERED]
+    assert check() == []  # no service: nothing to compare with the offer
 
 
 # The state of the pass

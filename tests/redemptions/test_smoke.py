@@ -1,11 +1,12 @@
-from passnum.ledger.checks import check_ledger
 from passnum.passes.enums import PassStatus
+from passnum.reconciliation.checks import check_ledger
 from passnum.redemptions.services import redeem_passes, undo_redemption
-from tests.factories import a_service, passes_of
+from tests.factories import a_service, offer, passes_of
 
 
 def test_redeem_then_undo_keeps_the_ledger_balanced(provider, place, paid_order):
     items = passes_of(paid_order)[:2]
+    offer(place, price_cents=1500)
     result = redeem_passes(
         acting=provider,
         place=place,

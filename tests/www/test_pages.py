@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def logged_in(acting) -> Client:
     client = Client()
-    assert client.login(username=acting.user.email, password=PASSWORD)
+    client.force_login(acting.user)  # the login form itself: test_login_with_email_and_password…
     return client
 
 

@@ -214,6 +214,7 @@ def test_geojson_has_the_same_matches_and_only_public_fields(provider):
         "name": "Shown",
         "commune": "Bordeaux",
         "url": reverse("public_place", args=[shown.standard_id]),
+        "approximate": False,
     }
     assert "Shown" in page(feature["properties"]["url"])
 

@@ -14,6 +14,7 @@ from passnum.accounts.services.invitations import (
 from passnum.accounts.services.members import add_member, change_member_role, remove_member
 from passnum.accounts.services.organisations import (
     create_organisation,
+    create_organisations,
     create_user,
     require_admin,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "check_invitation_usable",
     "create_api_token",
     "create_organisation",
+    "create_organisations",
     "create_user",
     "digest_token",
     "invite_member",

@@ -66,9 +66,18 @@ def invite_member(
 ) -> IssuedInvitation:
     """Invite an address to join `organisation` with `role` for INVITATION_VALIDITY. Inviting
     an address already invited replaces its pending invitation (the old link stops working)."""
+    require_admin(actor=actor, organisation=organisation)
+    return issue_invitation(actor=actor, organisation=organisation, email=email, role=role)
+
+
+def issue_invitation(
+    *, actor: User, organisation: Organisation, email: str, role: MemberRole
+) -> IssuedInvitation:
+    """`invite_member` once the caller has checked that `actor` may invite: an administrator of
+    the organisation, or a sponsor's administrator inviting the first administrator of a
+    distributor it works with (`accounts/services/partners.py`)."""
     from passnum.accounts.notifications import send_invitation
 
-    require_admin(actor=actor, organisation=organisation)
     address = normalise_email(email)
     role = checked_role(role)
     secret = secrets.token_urlsafe(32)
@@ -203,7 +212,10 @@ def _join(*, invitation: Invitation, user: User) -> Membership:
 
 
 def _sent_by_an_admin(invitation: Invitation) -> bool:
-    """Whoever sent it is still an administrator of the organisation (or platform staff)."""
+    """Whoever sent it is still an administrator of the organisation (or platform staff), or
+    of a sponsor the organisation distributes for (its first administrator's invitation)."""
+    from passnum.accounts.services.partners import sent_by_a_partner_admin
+
     inviter = invitation.invited_by
     if inviter is None:  # the account that sent it is gone
         return False
@@ -212,6 +224,7 @@ def _sent_by_an_admin(invitation: Invitation) -> bool:
         or Membership.objects.filter(
             organisation_id=invitation.organisation_id, user=inviter, role=MemberRole.ADMIN
         ).exists()
+        or sent_by_a_partner_admin(invitation)
     )
 
 

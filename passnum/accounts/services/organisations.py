@@ -1,6 +1,8 @@
 """Users, organisations, and the rule every member-management write starts with: the actor is an
 administrator of the organisation (or a superuser)."""
 
+from collections.abc import Mapping
+
 from django.db import transaction
 
 from passnum.accounts.enums import MemberRole, OrganisationKind
@@ -58,6 +60,22 @@ def create_organisation(
             )
         open_organisation_accounts(organisation=organisation)
     return organisation
+
+
+def create_organisations(
+    *, actor: User | None, kind: OrganisationKind, names: Mapping[str, str]
+) -> dict[str, Organisation]:
+    """Many organisations without members at once, by SIREN (→ name): one insert, and their
+    ledger accounts in one more. For the national-standard import, which may create thousands;
+    `actor` is the operator staff member who imports."""
+    from passnum.ledger.services import open_organisations_accounts
+
+    with transaction.atomic():
+        created = Organisation.objects.bulk_create(
+            [Organisation(name=name, kind=kind, siren=siren) for siren, name in names.items()]
+        )
+        open_organisations_accounts(organisations=created)
+    return {organisation.siren: organisation for organisation in created}
 
 
 def require_admin(*, actor: User, organisation: Organisation) -> None:

@@ -20,7 +20,7 @@ from passnum.places.enums import (
 )
 from passnum.places.models import Place, PlaceTransition, ProviderFile, ServiceOffer
 from passnum.places.services.files import FileNotEditable
-from passnum.places.validation import InvalidPlace, clean_place_fields
+from passnum.places.validation import InvalidPlace, at_commune_centre, clean_place_fields
 
 EDITABLE_FIELDS = {
     "name",
@@ -223,6 +223,7 @@ def update_place(*, acting: Acting, place: Place, **changes: Any) -> Place:
             locked = _lock_own_place(acting, place)
             if locked.qualification_status in DECIDED_STATUSES:
                 _refuse_reviewed_changes(locked, fields)
+            _locate(locked, fields)
             Place.objects.filter(pk=locked.pk).update(**fields)
     except IntegrityError as exc:
         raise InvalidPlace(_("Ce SIRET est déjà enregistré pour un autre lieu.")) from exc
@@ -317,6 +318,17 @@ def _refuse_reviewed_changes(place: Place, fields: dict[str, Any]) -> None:
             str(getattr(Place._meta.get_field(name), "verbose_name", name)) for name in changed
         )
         raise ReviewedFieldsLocked(fields=labels)
+
+
+def _locate(place: Place, fields: dict[str, Any]) -> None:
+    """A place whose position is cleared, or whose approximate position no longer matches its
+    new commune, goes to the centre of its commune (clean_place_fields does it when the commune
+    is among the changes)."""
+    cleared = "latitude" in fields and fields["latitude"] is None
+    if cleared and "commune_code" not in fields:
+        at_commune_centre(fields, place.commune_code)
+    elif "commune_code" in fields and "latitude" not in fields and place.location_approximate:
+        at_commune_centre(fields, fields["commune_code"])
 
 
 def _checked_fields(fields: dict[str, Any]) -> dict[str, Any]:

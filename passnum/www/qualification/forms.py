@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -33,6 +34,16 @@ from passnum.places.validation import (
 )
 
 HOURS_EXAMPLE = "Mo-Fr 09:00-12:00,14:00-18:00; Sa 09:00-12:00"
+
+
+def _hours_help() -> str:
+    return gettext("Dans la syntaxe d'OpenStreetMap, par exemple : %(example)s") % {
+        "example": HOURS_EXAMPLE
+    }
+
+
+# Filled in when shown, in the language of the request (`_(…) % …` here would be French forever).
+HOURS_HELP = lazy(_hours_help, str)()
 
 CSS_CLASSES = {
     "select": "fr-select",
@@ -306,8 +317,7 @@ class PlaceForm(DsfrForm):
         label=_("Horaires d'ouverture"),
         required=False,
         max_length=500,
-        help_text=_("Dans la syntaxe d'OpenStreetMap, par exemple : %(example)s")
-        % {"example": HOURS_EXAMPLE},
+        help_text=HOURS_HELP,
     )
     presentation = forms.CharField(
         label=_("Présentation courte"),

@@ -98,6 +98,8 @@ def _initial(place: Place) -> dict[str, Any]:
     ]  # fmt: skip
     initial = {name: getattr(place, name) for name in fields}
     initial["typed_commune_code"] = place.commune_code
+    if place.location_approximate:  # the commune's centre, not a position anyone gave
+        initial["latitude"] = initial["longitude"] = None
     return initial
 
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from passnum.core.money import format_euros
-from passnum.ledger.checks import check_ledger
 from passnum.ledger.selectors import held_for_organisations
+from passnum.reconciliation.checks import check_ledger
 
 
 class Command(BaseCommand):
