@@ -248,9 +248,7 @@ PASSNUM_ISSUE_INLINE_MAX_PASSES = env_int("PASSNUM_ISSUE_INLINE_MAX_PASSES", 20_
 # Distribution (SPEC §3.4, §3.7): hand-outs stop this many days before an order's validity end;
 # pseudonymous hand-out references are erased this many days after the hand-out.
 PASSNUM_DISTRIBUTION_STOP_DAYS = env_int("PASSNUM_DISTRIBUTION_STOP_DAYS", 15)
-PASSNUM_HANDOUT_REFERENCE_RETENTION_DAYS = env_int(
-    "PASSNUM_HANDOUT_REFERENCE_RETENTION_DAYS", 365
-)
+PASSNUM_HANDOUT_REFERENCE_RETENTION_DAYS = env_int("PASSNUM_HANDOUT_REFERENCE_RETENTION_DAYS", 365)
 # Request bodies: JSON and form fields (Django's own check; 413 under /api/), and uploads to the
 # API (the standard import), refused from their Content-Length before they are read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PASSNUM_MAX_BODY_BYTES", 2_621_440)

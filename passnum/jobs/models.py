@@ -33,7 +33,7 @@ class Job(models.Model):
     progress_total = models.PositiveBigIntegerField(_("à faire"), default=0)
     result_file = models.CharField(_("fichier produit"), max_length=300, blank=True)
     result_name = models.CharField(_("nom du fichier"), max_length=200, blank=True)
-    result_content_type = models.CharField(max_length=100, blank=True)
+    result_content_type = models.CharField(_("type du fichier"), max_length=100, blank=True)
     error_message = models.TextField(_("erreur"), blank=True)
     created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
     started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)

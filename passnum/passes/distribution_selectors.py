@@ -16,7 +16,7 @@ from passnum.orders.enums import OrderStatus
 from passnum.orders.models import Order
 from passnum.passes.enums import BookletState
 from passnum.passes.models import Booklet, BookletAssignment, HandOut
-from passnum.passes.states import state_counts, with_pass_counts, with_states
+from passnum.passes.states import state_counts, with_pass_counts, with_states, without_jit
 
 # --- Sponsor -------------------------------------------------------------------------------------
 
@@ -194,12 +194,13 @@ class StockLine:
 def stock_summary(*, acting: Acting) -> list[StockLine]:
     """The acting distributor's booklets counted by order (and sponsor) and state: two
     queries, whatever the number of booklets."""
-    rows = (
-        with_states(stock_of(acting=acting))
-        .order_by()
-        .values("order_id", "state")
-        .annotate(n=Count("pk"))
-    )
+    with without_jit():
+        rows = list(
+            with_states(stock_of(acting=acting))
+            .order_by()
+            .values("order_id", "state")
+            .annotate(n=Count("pk"))
+        )
     counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BookletState.values, 0))
     for row in rows:
         counts[row["order_id"]][row["state"]] = row["n"]

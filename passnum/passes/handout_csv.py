@@ -85,9 +85,7 @@ def parse_handouts_csv(data: bytes) -> tuple[list[HandOutLine], list[LineError]]
 
 def _decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise UnreadableFile(
-            _("Le fichier dépasse 2 Mo : découpez-le en plusieurs fichiers.")
-        )
+        raise UnreadableFile(_("Le fichier dépasse 2 Mo : découpez-le en plusieurs fichiers."))
     if b"\x00" in data:
         raise UnreadableFile(
             _(
@@ -128,8 +126,10 @@ def _delimiter(first_line: str) -> str:
 
 def _is_header(cells: list[str]) -> bool:
     first = normalise(cells[0])
-    return bool(first) and not first.replace(" ", "").isdigit() and (
-        first.split()[0] in HEADER_WORDS or "carnet" in first
+    return (
+        bool(first)
+        and not first.replace(" ", "").isdigit()
+        and (first.split()[0] in HEADER_WORDS or "carnet" in first)
     )
 
 
@@ -142,9 +142,7 @@ def _publics() -> dict[str, str]:
     return known
 
 
-def _parse_row(
-    cells: list[str], line: int, publics: dict[str, str]
-) -> HandOutLine | LineError:
+def _parse_row(cells: list[str], line: int, publics: dict[str, str]) -> HandOutLine | LineError:
     def error(code: str, message: str, booklet: int | None = None) -> LineError:
         return LineError(line=line, booklet_number=booklet, code=code, message=message)
 

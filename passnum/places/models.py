@@ -199,7 +199,10 @@ class ProviderFile(models.Model):
     corrected until submission, then reviewed by the operator or the territory's hub."""
 
     organisation = models.OneToOneField(
-        Organisation, on_delete=models.PROTECT, related_name="qualification_file"
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="qualification_file",
+        verbose_name=_("structure"),
     )
     status = models.CharField(
         _("état"), max_length=20, choices=FileStatus.choices, default=FileStatus.DRAFT
@@ -221,7 +224,12 @@ class ProviderFile(models.Model):
     )
     terms_accepted_at = models.DateTimeField(_("conditions acceptées le"), null=True, blank=True)
     terms_accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("conditions acceptées par"),
     )
     account_holder = models.CharField(_("titulaire du compte"), max_length=140, blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
@@ -230,11 +238,16 @@ class ProviderFile(models.Model):
         _("coordonnées bancaires validées le"), null=True, blank=True
     )
     bank_validated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("coordonnées bancaires validées par"),
     )
     submitted_at = models.DateTimeField(_("soumis le"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta:
         verbose_name = _("dossier de qualification")
@@ -281,10 +294,17 @@ class FileTransition(models.Model):
 class FileComment(models.Model):
     """A comment on a file, by the applicant or a reviewer."""
 
-    file = models.ForeignKey(ProviderFile, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    file = models.ForeignKey(
+        ProviderFile,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("dossier de qualification"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("auteur")
+    )
     text = models.TextField(_("commentaire"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("écrit le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("commentaire")
@@ -296,16 +316,24 @@ class FileComment(models.Model):
 
 
 class SupportingDocument(models.Model):
-    file = models.ForeignKey(ProviderFile, on_delete=models.CASCADE, related_name="documents")
+    file = models.ForeignKey(
+        ProviderFile,
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=_("dossier de qualification"),
+    )
     kind = models.CharField(_("type de justificatif"), max_length=20, choices=DocumentKind.choices)
     document = models.FileField(_("fichier"), upload_to="qualification/%Y/%m/")
     original_name = models.CharField(_("nom du fichier"), max_length=200)
-    content_type = models.CharField(max_length=50)
+    content_type = models.CharField(_("type de contenu"), max_length=50)
     size = models.PositiveIntegerField(_("taille (octets)"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("déposé par"),
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("justificatif")

@@ -153,7 +153,8 @@ def test_state_counts_is_one_query(world, sponsor):
     )
     with CaptureQueriesContext(connection) as queries:
         counts = state_counts(Booklet.objects.filter(order=order))
-    assert len(queries) == 1
+    reads = [q for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1  # (on PostgreSQL, around it: a savepoint and SET LOCAL jit = off)
     assert counts[BookletState.AT_DISTRIBUTOR] == 4
     assert counts[BookletState.IN_STOCK] == 6
     assert sum(counts.values()) == 10

@@ -2,10 +2,12 @@
 received, and recording payments in euros (partial payments add up; the passes activate at the
 total)."""
 
+import datetime
 from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from passnum.accounts.enums import OrganisationKind
 from passnum.core.money import format_euros
@@ -19,6 +21,7 @@ from tests.factories import make_acting, make_draft, make_order, passes_of
 from tests.www.test_pages import logged_in
 
 pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate().isoformat()
 
 
 def url(name, *args):
@@ -59,7 +62,7 @@ def test_partial_payments_in_euros_add_up_then_the_passes_activate(sponsor, oper
     assert "Enregistrer un paiement reçu" in detail and format_euros(104_800) in detail
     response = client.post(
         url("payment_record", order.pk),
-        {"amount": "1 000,50", "reference": "VIR-2027-001", "received_on": "2026-11-02"},
+        {"amount": "1 000,50", "reference": "VIR-2027-001", "received_on": TODAY},
         follow=True,
     )
     assert "reste 47,50" in unescape(response.content.decode()).replace("\u00a0", " ")
@@ -67,7 +70,7 @@ def test_partial_payments_in_euros_add_up_then_the_passes_activate(sponsor, oper
     assert (payment.amount_cents, payment.reference, str(payment.received_on)) == (
         100_050,
         "VIR-2027-001",
-        "2026-11-02",
+        TODAY,
     )
     assert payment.recorded_by == operator.user
     assert {p.status for p in passes_of(order)} == {PassStatus.INACTIVE}
@@ -76,7 +79,7 @@ def test_partial_payments_in_euros_add_up_then_the_passes_activate(sponsor, oper
 
     client.post(
         url("payment_record", order.pk),
-        {"amount": "47,50 €", "reference": "VIR-2027-002", "received_on": "2026-11-03"},
+        {"amount": "47,50 €", "reference": "VIR-2027-002", "received_on": TODAY},
     )
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
@@ -102,7 +105,7 @@ def test_a_wrong_amount_is_refused_next_to_its_field(sponsor, operator, amount, 
     order = accepted(sponsor)
     response = logged_in(operator).post(
         url("payment_record", order.pk),
-        {"amount": amount, "reference": "VIR", "received_on": "2026-11-02"},
+        {"amount": amount, "reference": "VIR", "received_on": TODAY},
     )
     assert response.status_code == 400
     page = unescape(response.content.decode())
@@ -110,11 +113,23 @@ def test_a_wrong_amount_is_refused_next_to_its_field(sponsor, operator, amount, 
     assert not Payment.objects.exists()
 
 
+def test_a_payment_is_not_received_in_the_future(sponsor, operator):
+    order = accepted(sponsor)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = logged_in(operator).post(
+        url("payment_record", order.pk),
+        {"amount": "10,00", "reference": "VIR", "received_on": tomorrow.isoformat()},
+    )
+    assert response.status_code == 400
+    assert 'id="id_received_on_error"' in response.content.decode()
+    assert not Payment.objects.exists()
+
+
 def test_an_order_not_awaiting_payment_takes_no_payment(sponsor, operator):
     draft = make_draft(sponsor=sponsor)
     response = logged_in(operator).post(
         url("payment_record", draft.pk),
-        {"amount": "10,00", "reference": "VIR", "received_on": "2026-11-02"},
+        {"amount": "10,00", "reference": "VIR", "received_on": TODAY},
     )
     assert response.status_code == 400 and "impossible" in unescape(response.content.decode())
     assert not Payment.objects.exists()
@@ -129,7 +144,7 @@ def test_only_operator_staff_see_payments_and_record_them(sponsor, kind):
     assert client.get(url("payments")).status_code == 403
     response = client.post(
         url("payment_record", order.pk),
-        {"amount": "1 048,00", "reference": "VIR", "received_on": "2026-11-02"},
+        {"amount": "1 048,00", "reference": "VIR", "received_on": TODAY},
     )
     assert response.status_code == 403
     assert not Payment.objects.exists()

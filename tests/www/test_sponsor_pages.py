@@ -4,9 +4,9 @@ helpers of the form, and isolation between organisations."""
 
 import datetime
 import io
-from html import unescape
 import re
 from decimal import Decimal
+from html import unescape
 
 import pypdfium2 as pdfium
 import pytest
@@ -85,7 +85,9 @@ def pdf_pages(data: bytes) -> int:
 
 def error_of(html: str, field: str) -> str:
     """The error text shown next to `field`, checked to be tied to its input."""
-    match = re.search(rf'id="id_{field}_error"[^>]*>(.*?)</(?:p|div)>\s*(?:</div>|</fieldset>)', html, re.S)
+    match = re.search(
+        rf'id="id_{field}_error"[^>]*>(.*?)</(?:p|div)>\s*(?:</div>|</fieldset>)', html, re.S
+    )
     assert match, f"no error shown for {field}"
     assert html.count(f"id_{field}_error") >= 2, f"the error of {field} is tied to nothing"
     return unescape(re.sub(r"<[^>]+>", " ", match.group(1)))
@@ -149,9 +151,10 @@ def test_see_the_quote_saves_and_offers_the_pdf(sponsor):
     assert response["Location"] == url("detail", order.pk) + "#documents"
     quote = client.get(url("quote", order.pk))
     assert quote.status_code == 200 and quote["Content-Type"] == "application/pdf"
-    assert quote.content.startswith(b"%PDF-") and f"devis-{order.reference}.pdf" in quote[
-        "Content-Disposition"
-    ]
+    assert (
+        quote.content.startswith(b"%PDF-")
+        and f"devis-{order.reference}.pdf" in quote["Content-Disposition"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -364,7 +367,10 @@ def count(client, **params):
 def test_the_live_count_of_the_places_the_rules_leave(sponsor, places):
     client = logged_in(sponsor)
     first, other = places["services"]
-    assert count(client) == (200, {"count": 2, "text": "2 lieux qualifiés correspondent à ces règles."})
+    assert count(client) == (
+        200,
+        {"count": 2, "text": "2 lieux qualifiés correspondent à ces règles."},
+    )
     assert count(client, departements="33")[1]["count"] == 1
     assert count(client, departements=["33", "42"])[1]["count"] == 2
     assert count(client, departements="33, 42", place_types="fablab")[1]["count"] == 1

@@ -31,6 +31,7 @@ from passnum.passes.distribution_selectors import (
 from passnum.passes.enums import BookletState
 from passnum.passes.exceptions import HandOutRefused
 from passnum.passes.handout_csv import MAX_BYTES, import_handouts_csv
+from passnum.passes.states import without_jit
 from passnum.www.distribution.common import acting_as, by_state, int_param, page_of, scoped
 from passnum.www.distribution.forms import (
     CommuneForm,
@@ -49,10 +50,11 @@ def stock(request: HttpRequest) -> HttpResponse:
     order_id = int_param(request, "commande")
     state = request.GET.get("etat", "")
     number = int_param(request, "carnet")
-    page = page_of(
-        request, stock_booklets(acting=acting, order_id=order_id, state=state, number=number)
-    )
-    page.object_list = page_with_counts(list(page.object_list))
+    with without_jit():
+        page = page_of(
+            request, stock_booklets(acting=acting, order_id=order_id, state=state, number=number)
+        )
+        page.object_list = page_with_counts(list(page.object_list))
     totals = dict.fromkeys(BookletState.values, 0)
     for line in summary:
         for key, count in line.states.items():

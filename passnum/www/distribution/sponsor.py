@@ -38,6 +38,7 @@ from passnum.passes.distribution_selectors import (
     sponsor_order,
 )
 from passnum.passes.enums import BookletState
+from passnum.passes.states import without_jit
 from passnum.www.distribution.common import (
     acting_as,
     by_state,
@@ -195,11 +196,12 @@ def _order_page(request, acting, found, *, assign=None, withdraw=None, status=20
     choices = _choices(acting)
     state = request.GET.get("etat", "")
     holder = int_param(request, "distributeur")
-    page = page_of(
-        request,
-        order_booklets(acting=acting, order=found, state=state, distributor_id=holder),
-    )
-    page.object_list = page_with_counts(list(page.object_list))
+    with without_jit():
+        page = page_of(
+            request,
+            order_booklets(acting=acting, order=found, state=state, distributor_id=holder),
+        )
+        page.object_list = page_with_counts(list(page.object_list))
     figures = order_distribution(acting=acting, order=found)
     return render(
         request,

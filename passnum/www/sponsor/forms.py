@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -79,7 +80,7 @@ class CodesField(forms.CharField):
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value)
         codes = sorted(
-            {code.upper() if self.upper else code for code in CODES_SPLIT.split(text) if code}
+            {code.upper() if self.upper else code for code in CODES_SPLIT.split(text or "") if code}
         )
         if len(codes) > MAX_CODES:
             raise forms.ValidationError(
@@ -222,10 +223,10 @@ class OrderForm(DsfrForm):
             kwargs["initial"] = initial_of(order)
         super().__init__(*args, **kwargs)
         self.order = order
-        self.fields["families"].choices = [
+        self.fields["families"].choices = [  # type: ignore[attr-defined]
             (family.code, family.label) for family in ServiceFamily.objects.order_by("name")
         ]
-        self.fields["services"].choices = service_choices()
+        self.fields["services"].choices = service_choices()  # type: ignore[attr-defined]
         self.fields["logo"].widget = forms.FileInput(attrs={"accept": "image/png,image/jpeg"})
         self.fields["logo"].widget.attrs["class"] = "fr-upload"
         if order is None or not order.logo:
@@ -362,6 +363,12 @@ class PaymentForm(DsfrForm):
         if amount is None or amount < 1:
             raise forms.ValidationError(_("Le montant d'un paiement doit être positif."))
         return amount
+
+    def clean_received_on(self) -> Any:
+        received_on = self.cleaned_data.get("received_on")
+        if received_on is not None and received_on > timezone.localdate():
+            raise forms.ValidationError(_("Un paiement ne peut pas être reçu dans le futur."))
+        return received_on
 
 
 def service_errors_to_form(form: forms.Form, error: DomainError) -> None:

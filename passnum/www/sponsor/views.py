@@ -390,7 +390,7 @@ def order_logo(request: HttpRequest, acting: Acting, order_id: int) -> FileRespo
     order = scoped_order(acting, order_id)
     if not order.logo:
         raise Http404
-    content_type = "image/png" if order.logo.name.endswith(".png") else "image/jpeg"
+    content_type = "image/png" if (order.logo.name or "").endswith(".png") else "image/jpeg"
     try:
         stream = order.logo.open("rb")
     except OSError as exc:
@@ -421,7 +421,11 @@ def places_count(request: HttpRequest, acting: Acting) -> JsonResponse:
     form = RulesForm(request.GET)
     if not form.is_valid():
         return JsonResponse(
-            {"errors": {name: " ".join(errors) for name, errors in form.errors.items()}},
+            {
+                "errors": {
+                    name: " ".join(str(e) for e in errors) for name, errors in form.errors.items()
+                }
+            },
             status=400,
         )
     rules = rules_of(form.cleaned_data)
