@@ -296,7 +296,8 @@ def test_the_stock_page_costs_the_same_queries_for_many_booklets(sponsor, operat
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url("stock")).status_code == 200
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 12
+    # PostgreSQL adds the session-/transaction-level statements the test client causes.
+    assert counts[0] == counts[1] <= (15 if connection.vendor == "postgresql" else 12)
 
 
 # --- Distributor: hand-outs ----------------------------------------------------------------------
