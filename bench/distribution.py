@@ -57,7 +57,8 @@ def main() -> None:
     setup = benchlib.setup_django(args.database_url, fresh=not args.keep)
 
     from django.conf import settings
-    from django.db import connection
+    from django.core.signals import request_started
+    from django.db import connection, reset_queries
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -161,6 +162,8 @@ def main() -> None:
     # DEBUG=false serves static files from collectstatic's manifest: not needed to time a page.
     static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     override_settings(STORAGES={**settings.STORAGES, "staticfiles": static}).enable()
+    # Count the pages' queries: the test client's requests must not reset the log.
+    request_started.disconnect(reset_queries)
     client = Client()
     client.force_login(distributor.user)
     with CaptureQueriesContext(connection) as captured:

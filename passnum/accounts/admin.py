@@ -10,6 +10,7 @@ from passnum.accounts.models import (
     Membership,
     MembershipLog,
     Organisation,
+    Partnership,
     User,
 )
 from passnum.accounts.selectors import Acting, acting_for
@@ -169,3 +170,12 @@ class MembershipLogAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     search_fields = ["email", "organisation__name"]
     list_select_related = ["organisation"]
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(ReadOnlyAdmin):
+    """Which distributors work for which sponsors (accounts/services/partners.py)."""
+
+    list_display = ["sponsor", "distributor", "created_at", "created_by"]
+    search_fields = ["sponsor__name", "distributor__name", "=distributor__siren"]
+    list_select_related = ["sponsor", "distributor", "created_by"]

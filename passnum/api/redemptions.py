@@ -56,15 +56,19 @@ def get_pass(
     code: Annotated[Text, Field(max_length=64)],
     place_id: PositiveInt64 | None = None,
     service: Annotated[Text, Field(max_length=50)] | None = None,
+    price_cents: Annotated[int, Field(ge=1, le=1_000_000)] | None = None,
 ):
     """What a place may know before redeeming: state, value, validity, and — given a place and
-    a service — whether every rule allows it here, with the reasons if not."""
+    a service (and the price asked) — whether every rule allows it here, with the reasons if
+    not (the same rules as the redemption, the place's offer and price included)."""
     acting = acting_of(request)
     acting.require_kind(OrganisationKind.PROVIDER, OrganisationKind.OPERATOR)
     count_code_checks(request)
     place = place_for_redemption(acting=acting, place_id=place_id) if place_id is not None else None
     service_obj = get_service(code=service) if service else None
-    check = selectors.check_pass(acting=acting, raw_code=code, place=place, service=service_obj)
+    check = selectors.check_pass(
+        acting=acting, raw_code=code, place=place, service=service_obj, price_cents=price_cents
+    )
     return {
         "code": pass_codes.display(check.code),
         "known": check.known,

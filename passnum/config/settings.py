@@ -307,6 +307,13 @@ PASSNUM_CODE_CHECKS_PER_MINUTE_PER_ADDRESS = env_int(
     "PASSNUM_CODE_CHECKS_PER_MINUTE_PER_ADDRESS", 300
 )
 
+# --- Password reset e-mails (www/passwords.py): at most so many an hour per e-mail address and
+# per client address, then the form answers 429 and sends nothing.
+PASSNUM_PASSWORD_RESETS_PER_HOUR = env_int("PASSNUM_PASSWORD_RESETS_PER_HOUR", 3)
+PASSNUM_PASSWORD_RESETS_PER_HOUR_PER_ADDRESS = env_int(
+    "PASSNUM_PASSWORD_RESETS_PER_HOUR_PER_ADDRESS", 20
+)
+
 # --- Background work (Django's tasks framework, database backend of django-tasks-db): the worker
 # (`passnum worker`) runs the queued jobs and, once a day at PASSNUM_DAILY_JOBS_AT (local time),
 # the daily jobs (end of validity, payouts…). PASSNUM_TASKS_BACKEND=immediate runs every job

@@ -8,7 +8,14 @@ from passnum.core.admin import ReadOnlyAdmin, reason_action
 from passnum.core.exceptions import DomainError
 from passnum.passes.enums import BookletState
 from passnum.passes.exceptions import NoPassesChanged
-from passnum.passes.models import Booklet, Pass, PassEvent
+from passnum.passes.models import (
+    Booklet,
+    BookletAssignment,
+    HandOut,
+    Pass,
+    PassEvent,
+    PassReplacement,
+)
 from passnum.passes.services import block_passes, unblock_passes
 from passnum.passes.states import with_states
 
@@ -119,3 +126,38 @@ class PassEventAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["to_status"]
     list_select_related = ["order", "actor"]
+
+
+@admin.register(BookletAssignment)
+class BookletAssignmentAdmin(ReadOnlyAdmin):
+    """Booklets moving between a sponsor's stock and its distributors (distribution.py)."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "order",
+        "first_number",
+        "last_number",
+        "booklet_count",
+        "from_distributor",
+        "to_distributor",
+        "actor",
+    ]
+    list_filter = ["kind"]
+    list_select_related = ["order", "from_distributor", "to_distributor", "actor"]
+    search_fields = ["=order__reference"]
+
+
+@admin.register(HandOut)
+class HandOutAdmin(ReadOnlyAdmin):
+    list_display = ["booklet", "distributor", "handed_out_on", "public", "reference_purged_at"]
+    list_filter = ["public"]
+    list_select_related = ["booklet", "distributor"]
+    search_fields = ["=booklet__number"]
+
+
+@admin.register(PassReplacement)
+class PassReplacementAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "old_pass", "new_pass", "actor", "reason"]
+    list_select_related = ["old_pass", "new_pass", "actor"]
+    search_fields = ["=old_pass__serial", "=new_pass__serial"]

@@ -2,10 +2,10 @@
 places nearest the beneficiary's commune that the order's rules allow, with their services,
 opening hours in plain words and contacts, and how to use the passes, in plain French.
 
-Places come from the public search (`places/search.py`: qualified places, the bounding box and
-the distance) and are kept only if the order's rules allow them (`redemptions/rules.py`:
-perimeter, place types, services and families), so the letter never lists a place where the
-passes would be refused. The commune is chosen when printing and stored nowhere.
+Places are those the order's rules allow (`redemptions.rules.allowed_places`: qualified,
+perimeter, place types, an allowed service offered), found around the commune's centre with the
+public search's bounding box and distance (`places/search.py`), so the letter never lists a
+place where the passes would be refused; each shows the offered services the rules allow. The commune is chosen when printing and stored nowhere.
 """
 
 import io
@@ -31,8 +31,8 @@ from passnum.passes.models import Booklet
 from passnum.passes.printing.layout import printable
 from passnum.passes.printing.rules import rules_in_words
 from passnum.places.models import Place, ServiceOffer
-from passnum.places.search import bounding_box, haversine_km, qualified_places
-from passnum.redemptions.rules import place_allowed, service_allowed
+from passnum.places.search import bounding_box, haversine_km
+from passnum.redemptions.rules import allowed_places, service_allowed
 
 MAX_PLACES = 8
 RADII_KM = (10, 25, 50, 100, 200)
@@ -54,28 +54,27 @@ def letter_places(*, order: Order, commune: Commune, limit: int = MAX_PLACES) ->
     for at least one service, nearest first, at most `limit`. Searched in widening circles
     (10 km, 25 km… 200 km) until `limit` places are found."""
     centre = _centre(commune)
+    allowed = allowed_places(order).exclude(latitude=None).exclude(longitude=None)
+    offers = Prefetch(
+        "offers",
+        queryset=ServiceOffer.objects.select_related("service__family")
+        .filter(service__is_active=True)
+        .order_by("service__code"),
+    )
     found: dict[int, tuple[float, Place, list[str]]] = {}
     for radius in RADII_KM:
         south, north, west, east = bounding_box(centre, radius)
         candidates = (
-            qualified_places()
-            .filter(latitude__gte=south, latitude__lte=north)
+            allowed.filter(latitude__gte=south, latitude__lte=north)
             .filter(longitude__gte=west, longitude__lte=east)
             .exclude(pk__in=list(found))
-            .prefetch_related(
-                Prefetch(
-                    "offers",
-                    queryset=ServiceOffer.objects.select_related("service__family").order_by(
-                        "service__code"
-                    ),
-                )
-            )
+            .prefetch_related(offers)
         )
         for place in candidates:
             if place.latitude is None or place.longitude is None:
                 continue
             distance = haversine_km(centre, (float(place.latitude), float(place.longitude)))
-            if distance > radius or not place_allowed(order, place):
+            if distance > radius:
                 continue
             services = [
                 offer.service.label

@@ -113,8 +113,15 @@ def assign_booklets(
         in_stock = Booklet.objects.filter(order=locked, distributor__isnull=True)
         if isinstance(selection, NextInStock):
             numbers = _next_in_stock(locked, selection.count)
-            targets = _fresh(in_stock).filter(number__gte=numbers[0], number__lte=numbers[-1])
             runs = _runs(numbers)
+            if len(runs) == 1:
+                targets = [in_stock.filter(number__gte=numbers[0], number__lte=numbers[-1])]
+            else:  # the numbers found (the order's row lock keeps them in stock)
+                size = _batch()
+                targets = [
+                    in_stock.filter(number__in=numbers[start : start + size])
+                    for start in range(0, len(numbers), size)
+                ]
         else:
             first, last = _numbers_of(locked, selection)
             held = Booklet.objects.filter(
@@ -122,11 +129,11 @@ def assign_booklets(
             ).count()
             if held:
                 raise BookletsNotInStock(count=held)
-            targets = in_stock.filter(number__gte=first, number__lte=last)
+            targets = [in_stock.filter(number__gte=first, number__lte=last)]
             runs = [(first, last)]
         expected = sum(last - first + 1 for first, last in runs)
-        updated = targets.update(distributor=distributor, assigned_at=now)
-        if updated != expected:  # a pass was blocked meanwhile: nothing is written
+        updated = sum(chunk.update(distributor=distributor, assigned_at=now) for chunk in targets)
+        if updated != expected:  # taken meanwhile (cannot happen under the lock): write nothing
             raise NotEnoughStock(available=updated)
         _log(
             acting=acting,

@@ -120,6 +120,15 @@ def block_order_passes(*, order: Order, actor: User, reason: str) -> int:
     return count
 
 
+def _checked_reason(reason: str) -> str:
+    """A (un)block's reason as stored: stripped, without control characters (the API's and the
+    pages' rule, so every way in, the back-office included, refuses the same text)."""
+    reason = reason.strip()
+    if has_forbidden_characters(reason, multiline=True):
+        raise InvalidInput(_("Le motif contient un caractère de contrôle : retirez-le."))
+    return reason
+
+
 def block_passes(*, acting: Acting, serial_first: int, serial_last: int, reason: str) -> int:
     """Block a lost or stolen pass or serial range; returns how many passes were blocked.
 
@@ -127,6 +136,7 @@ def block_passes(*, acting: Acting, serial_first: int, serial_last: int, reason:
     it holds; the operator any. Redeemed and expired passes are left as they are. Blocking
     moves no money: the escrow still holds the value.
     """
+    reason = _checked_reason(reason)
     passes = _range_for(acting=acting, serial_first=serial_first, serial_last=serial_last)
     with transaction.atomic():
         count = passes.filter(status__in=[PassStatus.INACTIVE, PassStatus.ACTIVE]).update(
@@ -150,6 +160,7 @@ def unblock_passes(*, acting: Acting, serial_first: int, serial_last: int, reaso
     """Undo a block: passes return to active (order paid) or inactive (not yet paid). The
     operator or the sponsor only (a distributor cannot lift a block)."""
     acting.require_kind(OrganisationKind.OPERATOR, OrganisationKind.SPONSOR)
+    reason = _checked_reason(reason)
     passes = _range_for(acting=acting, serial_first=serial_first, serial_last=serial_last)
     with transaction.atomic():
         blocked = passes.filter(status=PassStatus.BLOCKED).exclude(

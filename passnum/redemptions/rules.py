@@ -273,14 +273,7 @@ def _service_allowed(order: Order, service: Service) -> bool:
     return service.code in order.allowed_services or service.family.code in order.allowed_families
 
 
-def place_allowed(order: Order, place: Place) -> bool:
-    """The order's perimeter and place types allow `place` (the place checks of `pass_refusal`,
-    for listing places, e.g. on a booklet's cover letter)."""
-    if order.has_perimeter and not _in_perimeter(order, place):
-        return False
-    return not order.allowed_place_types or place.place_type in order.allowed_place_types
-
-
 def service_allowed(order: Order, service: Service) -> bool:
-    """The order's services and families allow `service` (the service check of `pass_refusal`)."""
+    """The order's services and families allow `service` (the service check of `pass_refusal`;
+    the cover letter lists a place's services with it)."""
     return _service_allowed(order, service)

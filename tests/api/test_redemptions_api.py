@@ -217,6 +217,20 @@ def test_checking_a_pass_tells_the_service_is_not_offered(api, provider, place, 
     assert body["refusals"][0]["message"].startswith("Ce lieu ne propose pas le service")
 
 
+def test_checking_a_pass_with_a_price_compares_it_with_the_offer(api, provider, place, paid_order):
+    offer(place, service=a_service(), price_cents=1500)
+    code = passes_of(paid_order)[0].code
+    client = api(provider)
+    query = {"place_id": place.pk, "service": a_service().code}
+    right = client.get(f"{API}/passes/{code}", **query, price_cents=1500).json()
+    assert right["usable"] is True, right
+    wrong = client.get(f"{API}/passes/{code}", **query, price_cents=900).json()
+    assert [refusal["code"] for refusal in wrong["refusals"]] == ["price_not_offered"]
+    for bad in ("0", "-5", "1000001", "9223372036854775808", "quinze"):
+        response = client.get(f"{API}/passes/{code}", **query, price_cents=bad)
+        assert_error(response, 400, "invalid_input")
+
+
 # --- invalid payloads: a 4xx in the one error shape, never a 500, nothing written ----------
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.exceptions import WrongOrganisationKind
+from passnum.core.exceptions import InvalidInput
 from passnum.ledger.models import Account
 from passnum.ledger.selectors import balance_of
 from passnum.ledger.services import escrow_code, refundable_code
@@ -150,6 +151,16 @@ def test_a_sponsor_blocks_a_range_of_its_own_passes(sponsor, operator, provider,
     assert (event.actor, event.reason) == (sponsor.user, "vol")
     assert refusal_code(provider, place, items[3]) == Reason.BLOCKED
     assert check_ledger() == []  # blocking moves no money
+
+
+@pytest.mark.parametrize("service", [block_passes, unblock_passes])
+def test_a_reason_with_a_control_character_is_refused(sponsor, operator, service):
+    item = passes_of(make_order(sponsor=sponsor, operator=operator, quantity=10))[0]
+    events = PassEvent.objects.count()
+    with pytest.raises(InvalidInput):
+        service(acting=sponsor, serial_first=item.serial, serial_last=item.serial, reason="a\x00b")
+    assert Pass.objects.get(pk=item.pk).status == item.status
+    assert PassEvent.objects.count() == events
 
 
 def test_a_sponsor_cannot_block_another_sponsors_passes(sponsor, operator):

@@ -77,3 +77,34 @@ def test_a_weak_new_password_is_refused_with_the_reason():
     assert "fr-error-text" in response.text
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_asking_too_often_for_one_address_is_refused_and_sends_nothing(settings):
+    settings.PASSNUM_PASSWORD_RESETS_PER_HOUR = 2
+    UserFactory(email="ana@example.org")
+    client = Client()
+    for _ in range(2):
+        assert (
+            client.post(reverse("password_reset"), {"email": "ana@example.org"}).status_code == 302
+        )
+    response = client.post(reverse("password_reset"), {"email": "ANA@example.org"})
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 3600
+    assert "Trop de demandes de lien" in response.text
+    assert len(mail.outbox) == 2
+    # Another address is not held back by the first one's count.
+    UserFactory(email="bea@example.org")
+    assert client.post(reverse("password_reset"), {"email": "bea@example.org"}).status_code == 302
+    assert len(mail.outbox) == 3
+
+
+def test_one_client_address_cannot_ask_for_many_addresses(settings):
+    settings.PASSNUM_PASSWORD_RESETS_PER_HOUR_PER_ADDRESS = 3
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for number in range(3):
+        email = f"inconnu{number}@example.org"
+        assert client.post(reverse("password_reset"), {"email": email}).status_code == 302
+    response = client.post(reverse("password_reset"), {"email": "encore@example.org"})
+    assert response.status_code == 429
+    other = Client(REMOTE_ADDR="203.0.113.10")
+    assert other.post(reverse("password_reset"), {"email": "encore@example.org"}).status_code == 302

@@ -50,9 +50,18 @@ def stock(request: HttpRequest) -> HttpResponse:
     order_id = int_param(request, "commande")
     state = request.GET.get("etat", "")
     number = int_param(request, "carnet")
+    known = None
+    if number is None:  # the summary has counted them already
+        lines = [line for line in summary if order_id is None or line.order.pk == order_id]
+        known = sum(
+            line.states.get(state, 0) if state in BookletState.values else line.total
+            for line in lines
+        )
     with without_jit():
         page = page_of(
-            request, stock_booklets(acting=acting, order_id=order_id, state=state, number=number)
+            request,
+            stock_booklets(acting=acting, order_id=order_id, state=state, number=number),
+            count=known,
         )
         page.object_list = page_with_counts(list(page.object_list))
     totals = dict.fromkeys(BookletState.values, 0)

@@ -196,13 +196,17 @@ def _order_page(request, acting, found, *, assign=None, withdraw=None, status=20
     choices = _choices(acting)
     state = request.GET.get("etat", "")
     holder = int_param(request, "distributeur")
+    figures = order_distribution(acting=acting, order=found)
+    known = None
+    if holder is None:  # the figures have counted them already
+        known = figures.states.get(state, 0) if state in BookletState.values else figures.total
     with without_jit():
         page = page_of(
             request,
             order_booklets(acting=acting, order=found, state=state, distributor_id=holder),
+            count=known,
         )
         page.object_list = page_with_counts(list(page.object_list))
-    figures = order_distribution(acting=acting, order=found)
     return render(
         request,
         "www/distribution/order.html",
