@@ -1,22 +1,49 @@
-"""The demo world: one organisation of each kind, two qualified places, paid and unpaid orders."""
+"""The demo world: one organisation of each kind, three places (two qualified), and the
+sponsor's orders in every state a newcomer should be able to click through — a draft, an order
+awaiting payment with a partial payment, a paid order whose proof is approved and booklets
+printed, its booklets in stock, at the partner distributor, handed out, started, finished and
+blocked, a replaced pass, and an expired order with its credit note; an executed payout run two
+months back (statements, SEPA file) and last month's scans waiting for the next run. Built
+through the services only, once: running it again changes nothing."""
 
+import contextlib
+import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from passnum.accounts.enums import MemberRole, OrganisationKind
-from passnum.accounts.models import ApiToken, Invitation, Membership, Organisation, User
+from passnum.accounts.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    Organisation,
+    Partnership,
+    User,
+)
 from passnum.accounts.selectors import Acting
 from passnum.accounts.services import create_organisation, digest_token, invite_member
+from passnum.accounts.services.partners import link_distributor
 from passnum.catalogue.models import Service
+from passnum.jobs.services import execute_job
+from passnum.orders.drafts import accept_quote
+from passnum.orders.invoicing import issue_credit_note
 from passnum.orders.models import Order
+from passnum.orders.proofs import approve_proof, request_print, request_proof
 from passnum.orders.services import UsageRules, create_order, record_payment
 from passnum.passes import codes as pass_codes
+from passnum.passes.distribution import NextInStock, assign_booklets, record_handout
 from passnum.passes.enums import PassStatus
-from passnum.passes.models import Pass
-from passnum.passes.services import issue_passes
+from passnum.passes.models import Booklet, Pass
+from passnum.passes.services import block_passes, expire_order_passes, reissue_passes
+from passnum.payouts.models import PayoutRun
+from passnum.payouts.periods import previous_month
+from passnum.payouts.services import mark_run_executed, run_payouts
 from passnum.places.eligibility import CURRENT_GRID, CURRENT_TERMS_VERSION
 from passnum.places.enums import (
     AccessMode,
@@ -47,6 +74,13 @@ from passnum.redemptions.services import redeem_passes
 
 DEMO_PASSWORD = "demo-passnum-2026"  # noqa: S105 (demo only, refused when DEBUG is false)
 DEMO_PROVIDER_TOKEN = "pn_demo-lieu-mediation-bordeaux-0000000000"  # noqa: S105
+
+
+# The provider's, and the distributor's: a sponsor links a distributor by its SIREN.
+SIRENS = {OrganisationKind.PROVIDER: "732829320", OrganisationKind.DISTRIBUTOR: "263990004"}
+PAID_LABEL = "Campagne d'hiver — Bordeaux"
+HISTORY_LABEL = "Ateliers d'automne — Bordeaux (déjà payés)"
+PRINT_TEXT = "Offert par le Département de la Gironde.\nRenseignements : 05 56 00 00 00."
 
 
 @dataclass
@@ -121,7 +155,7 @@ def build_demo() -> DemoWorld:
                 name=org_name,
                 kind=kind,
                 departement="33",
-                siren="732829320" if kind == OrganisationKind.PROVIDER else "",
+                siren=SIRENS.get(kind, ""),
                 territory=["24", "33", "40", "47", "64"] if kind == OrganisationKind.HUB else [],
             )
         users[kind] = user
@@ -132,44 +166,248 @@ def build_demo() -> DemoWorld:
     places = _places(provider=provider, operator=operator)
     _token(provider)
     _invitation(sponsor)
+    distributor = _acting(users, organisations, OrganisationKind.DISTRIBUTOR)
+    _partnership(sponsor, distributor)
     with transaction.atomic():
         if not Order.objects.filter(sponsor=sponsor.organisation).exists():
-            paid = create_order(acting=sponsor, quantity=200, label="Campagne d'hiver — Bordeaux")
-            issue_passes(acting=operator, order=paid)
-            record_payment(
-                acting=operator,
-                order=paid,
-                amount_cents=paid.total_due_cents,
-                reference="Mandat 2026-0042",
-            )
-            unpaid = create_order(
-                acting=sponsor,
-                quantity=100,
-                label="Jeunes 16-25 ans — Gironde",
-                rules=UsageRules(departements=["33"], target_publics=["young_16_25"]),
-            )
-            issue_passes(acting=operator, order=unpaid)
-            spent = list(Pass.objects.filter(order=paid).order_by("serial")[:2])
-            # A service the place offers, at its published price (15 €: two passes of 10 €).
-            offered = (
-                ServiceOffer.objects.select_related("service")
-                .filter(place=places[0], service__family__code="demarches")
-                .get()
-            )
-            redeem_passes(
-                acting=provider,
+            _payout_history(sponsor=sponsor, operator=operator, provider=provider, places=places)
+            _orders(
+                sponsor=sponsor,
+                operator=operator,
+                distributor=distributor,
+                provider=provider,
                 place=places[0],
-                service=offered.service,
-                price_cents=offered.price_cents,
-                codes=[item.code for item in spent],
             )
     samples = Pass.objects.filter(
-        order__sponsor=sponsor.organisation, status=PassStatus.ACTIVE
+        order__sponsor=sponsor.organisation, order__label=PAID_LABEL, status=PassStatus.ACTIVE
     ).order_by("serial")[:3]
     return DemoWorld(
         logins=[(email, role) for email, *_rest, role in PEOPLE],
         provider_token=DEMO_PROVIDER_TOKEN,
         sample_codes=[pass_codes.display(item.code) for item in samples],
+    )
+
+
+def _partnership(sponsor: Acting, distributor: Acting) -> None:
+    """The demo distributor hands out the demo sponsor's booklets."""
+    if (
+        distributor.organisation.siren
+        and not Partnership.objects.filter(
+            sponsor=sponsor.organisation, distributor=distributor.organisation
+        ).exists()
+    ):
+        link_distributor(acting=sponsor, siren=distributor.organisation.siren)
+
+
+def _orders(
+    *, sponsor: Acting, operator: Acting, distributor: Acting, provider: Acting, place: Place
+) -> None:
+    today = timezone.localdate()
+    a_year_on = today + datetime.timedelta(days=365)
+    create_order(
+        acting=sponsor,
+        draft=True,
+        quantity=50,
+        label="Ateliers seniors — printemps (brouillon)",
+        rules=UsageRules(target_publics=["senior"]),
+    )
+    # Accepted (invoice issued, passes issued but inactive), half paid so far.
+    partly_paid = accept_quote(
+        acting=sponsor,
+        order=create_order(
+            acting=sponsor,
+            draft=True,
+            quantity=100,
+            label="Jeunes 16-25 ans — Gironde",
+            rules=UsageRules(departements=["33"], target_publics=["young_16_25"]),
+            valid_until=a_year_on,
+        ),
+    )
+    record_payment(
+        acting=operator,
+        order=partly_paid,
+        amount_cents=partly_paid.total_due_cents // 2,
+        reference="Acompte — mandat 2026-0051",
+    )
+    paid = _paid_and_printed(sponsor=sponsor, operator=operator)
+    _distributed(
+        paid,
+        sponsor=sponsor,
+        operator=operator,
+        distributor=distributor,
+        provider=provider,
+        place=place,
+    )
+    # Valid until today without tolerance, expired at once as the end-of-validity job would do
+    # the day after (no service creates an order in the past), then credited.
+    expired = _paid(
+        sponsor=sponsor,
+        operator=operator,
+        quantity=20,
+        label="Opération rentrée — terminée",
+        valid_until=today,
+        tolerance_days=0,
+    )
+    spent = _passes(expired)[:2]
+    _redeem(provider, place, "demarches", [item.code for item in spent])
+    count = expire_order_passes(
+        actor=operator.user, order=expired, today=today + datetime.timedelta(days=1)
+    )
+    issue_credit_note(acting=operator, order=expired, pass_count=count)
+
+
+@contextlib.contextmanager
+def _clock(at: datetime.datetime) -> Iterator[None]:
+    """Runs the block as if it were `at`, the clock ticking on from there. No service writes in
+    the past (a redemption, a payment, a payout run are dated now, on purpose): the demo's
+    history goes through the very same services with `django.utils.timezone.now` moved back.
+    The patch is process-wide: for the demo command only, never where requests are served."""
+    real_now = timezone.now
+    started = real_now()
+    with mock.patch.object(timezone, "now", lambda: at + (real_now() - started)):
+        yield
+
+
+def _payout_history(
+    *, sponsor: Acting, operator: Acting, provider: Acting, places: list[Place]
+) -> PayoutRun:
+    """An order paid three months ago, used at both places two months back — paid by that
+    month's payout run, executed — and again last month, waiting for the next run: a newcomer
+    finds a run with its SEPA file and statements, and amounts pending, at once (issue #9)."""
+    last_month = previous_month(timezone.localdate())
+    two_back = previous_month(last_month.start)
+
+    def moment(period_start: datetime.date, days: int, hour: int = 10) -> datetime.datetime:
+        day = period_start + datetime.timedelta(days=days)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+    with _clock(moment(two_back.start, 0, 9)):
+        order = _paid(
+            sponsor=sponsor,
+            operator=operator,
+            quantity=20,
+            label=HISTORY_LABEL,
+            valid_until=timezone.localdate() + datetime.timedelta(days=365),
+        )
+    codes = [item.code for item in _passes(order)]
+    bastide, merignac = places[0], places[1]
+
+    def scan(day: datetime.date, days: int, place: Place, family: str, first: int, n: int) -> None:
+        with _clock(moment(day, days)):
+            _redeem(provider, place, family, codes[first : first + n])
+
+    scan(two_back.start, 3, bastide, "demarches", 0, 2)
+    scan(two_back.start, 8, bastide, "messagerie", 2, 1)
+    scan(two_back.start, 14, merignac, "smartphone", 3, 1)
+    scan(two_back.start, 21, merignac, "demarches", 4, 2)
+    with _clock(moment(last_month.start, 4, 6)):  # the payout day, the 5th
+        run = run_payouts(acting=operator, period_start=two_back.start, period_end=two_back.end).run
+    with _clock(moment(last_month.start, 6)):
+        run = mark_run_executed(acting=operator, run=run)
+    scan(last_month.start, 8, bastide, "messagerie", 6, 1)
+    scan(last_month.start, 13, merignac, "demarches", 7, 2)
+    scan(last_month.start, 19, bastide, "smartphone", 9, 1)
+    return run
+
+
+def _paid(*, sponsor: Acting, operator: Acting, quantity: int, label: str, **fields) -> Order:
+    """An order through the sponsor's journey: draft, quote accepted, paid in full."""
+    order = create_order(
+        acting=sponsor, draft=True, quantity=quantity, label=label, print_text=PRINT_TEXT, **fields
+    )
+    order = accept_quote(acting=sponsor, order=order)
+    return record_payment(
+        acting=operator,
+        order=order,
+        amount_cents=order.total_due_cents,
+        reference="Mandat 2026-0042",
+    )
+
+
+def _paid_and_printed(*, sponsor: Acting, operator: Acting) -> Order:
+    """Paid, its print proof generated and approved, its booklets printed (the jobs run here:
+    the worker that bin/demo starts finds them done)."""
+    order = _paid(
+        sponsor=sponsor,
+        operator=operator,
+        quantity=200,
+        label=PAID_LABEL,
+        # Booklets are handed out until 15 days before the validity end, whatever the date.
+        valid_until=timezone.localdate() + datetime.timedelta(days=365),
+    )
+    execute_job(job_id=request_proof(acting=sponsor, order=order).pk)
+    order = approve_proof(acting=sponsor, order=order)
+    execute_job(job_id=request_print(acting=sponsor, order=order).pk)
+    return order
+
+
+def _distributed(
+    order: Order,
+    *,
+    sponsor: Acting,
+    operator: Acting,
+    distributor: Acting,
+    provider: Acting,
+    place: Place,
+) -> None:
+    """Of the 20 booklets: 1-8 at the distributor, 1-5 handed out, of which 1 and 3 started,
+    2 finished, 4 blocked (lost), 5 with a replaced pass (a new booklet of one pass); 6-8
+    waiting at the distributor; 9-20 in the sponsor's stock."""
+    today = timezone.localdate()
+    assign_booklets(
+        acting=sponsor, order=order, distributor=distributor.organisation, selection=NextInStock(8)
+    )
+    booklets = list(order.booklets.order_by("number"))
+    publics = ["senior", "job_seeker", "rsa", "family", "young_16_25"]
+    for booklet, public in zip(booklets[:5], publics, strict=True):
+        record_handout(
+            acting=distributor,
+            booklet_number=booklet.number,
+            handed_out_on=today,
+            public=public,
+            reference=f"DEMO-{booklet.number}",
+        )
+    started, finished, started_too, lost, damaged = (_passes(b) for b in booklets[:5])
+    _redeem(provider, place, "demarches", [item.code for item in started[:2]])
+    for pair in range(0, len(finished), 2):
+        _redeem(provider, place, "demarches", [item.code for item in finished[pair : pair + 2]])
+    _redeem(provider, place, "messagerie", [started_too[0].code])
+    block_passes(
+        acting=distributor,
+        serial_first=lost[0].serial,
+        serial_last=lost[-1].serial,
+        reason="Carnet perdu par le bénéficiaire (démo)",
+    )
+    torn = damaged[-1].serial
+    block_passes(
+        acting=distributor, serial_first=torn, serial_last=torn, reason="Pass déchiré (démo)"
+    )
+    reissue_passes(
+        acting=operator, serial_first=torn, serial_last=torn, reason="Pass déchiré, remplacé (démo)"
+    )
+
+
+def _passes(scope: Order | Booklet) -> list[Pass]:
+    if isinstance(scope, Order):
+        found = Pass.objects.filter(order=scope)
+    else:  # by serial range, the indexed way to a booklet's passes
+        found = Pass.objects.filter(serial__gte=scope.first_serial, serial__lte=scope.last_serial)
+    return list(found.order_by("serial"))
+
+
+def _redeem(provider: Acting, place: Place, family: str, codes: list[str]) -> None:
+    """Passes spent at the place on the service of `family` it offers, at its published price."""
+    offered = (
+        ServiceOffer.objects.select_related("service")
+        .filter(place=place, service__family__code=family)
+        .get()
+    )
+    redeem_passes(
+        acting=provider,
+        place=place,
+        service=offered.service,
+        price_cents=offered.price_cents,
+        codes=codes,
     )
 
 

@@ -240,3 +240,36 @@ def make_distributor(sponsor: Acting) -> Acting:
         sponsor=sponsor.organisation, distributor=distributor.organisation, created_by=sponsor.user
     )
     return distributor
+
+
+def give_bank_details(
+    provider: Acting,
+    *,
+    validated_by: Acting | None = None,
+    iban: str = "FR7630006000011234567890189",
+    bic: str = "",
+    holder: str = "",
+):
+    """The provider's qualification file with bank details, through the services; validated by
+    operator staff when `validated_by` is given."""
+    from passnum.places.services.files import open_file, set_bank_details
+    from passnum.places.services.review import validate_bank_details
+
+    file = open_file(acting=provider)
+    file = set_bank_details(
+        acting=provider, file=file, holder=holder or provider.organisation.name, iban=iban, bic=bic
+    )
+    if validated_by is not None:
+        file = validate_bank_details(acting=validated_by, file=file)
+    return file
+
+
+def make_badge(provider: Acting, redemption, *, competence=None, holder_name: str = ""):
+    """A badge awarded by `provider` at its `redemption`, through the service, for `competence`
+    (the first competence of the service rendered by default)."""
+    from passnum.badges.services import award_badge
+
+    competence = competence or redemption.service.competences.order_by("code").first()
+    return award_badge(
+        acting=provider, redemption=redemption, competence=competence, holder_name=holder_name
+    )

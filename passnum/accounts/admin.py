@@ -78,7 +78,16 @@ class OrganisationAdmin(admin.ModelAdmin):
         (
             None,
             {
-                "fields": ("name", "kind", "siren", "departement", "territory"),
+                "fields": (
+                    "name",
+                    "kind",
+                    "siren",
+                    "departement",
+                    "territory",
+                    "address",
+                    "postcode",
+                    "city",
+                ),
                 "description": _(
                     "Une organisation créée ici reçoit ses comptes du grand livre, et vous en "
                     "devenez le premier administrateur, pour y inviter ses membres."
@@ -88,7 +97,10 @@ class OrganisationAdmin(admin.ModelAdmin):
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Organisation | None = None):
-        return ["kind"] if obj is not None else []
+        # The postal address is set by the organisation's administrators on its page, through
+        # `update_organisation_address` and its checks.
+        address = ["address", "postcode", "city"]
+        return ["kind", *address] if obj is not None else address
 
     def has_delete_permission(self, request: HttpRequest, obj: Organisation | None = None) -> bool:
         return False

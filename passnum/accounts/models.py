@@ -66,6 +66,11 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Pour un hub : les codes des départements qu'il couvre."),
     )
+    # Postal address, printed on the invoices and credit notes it receives (a French invoice
+    # names the buyer's address); `update_organisation_address` checks and writes it.
+    address = models.CharField(_("adresse"), max_length=200, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    city = models.CharField(_("commune"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     class Meta:

@@ -1,6 +1,6 @@
 from ninja import NinjaAPI
 
-from passnum.api import geography, orders, places, redemptions, standard
+from passnum.api import geography, opendata, orders, places, redemptions, standard
 from passnum.api.auth import TokenAuth
 from passnum.api.errors import install_error_handlers
 
@@ -26,3 +26,4 @@ api.add_router("", redemptions.router)
 api.add_router("", places.router)
 api.add_router("", standard.router)
 api.add_router("", geography.router)
+api.add_router("", opendata.router)

@@ -108,8 +108,12 @@ INSTALLED_APPS = [
     "passnum.passes",
     "passnum.ledger",
     "passnum.redemptions",
+    "passnum.feedback",
+    "passnum.badges",
+    "passnum.payouts",
     "passnum.reconciliation",
     "passnum.jobs",
+    "passnum.dashboards",
     "passnum.www",
 ]
 
@@ -206,6 +210,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(PROJECT_DIR / "var" / "media")))
+# The instance's Ed25519 signing key (core/signing.py), created on first use: back it up.
+PASSNUM_SIGNING_KEY_FILE = Path(
+    env_str("PASSNUM_SIGNING_KEY_FILE", str(PROJECT_DIR / "var" / "signing-key.pem"))
+)
 
 # E-mail from one URL (config/env_urls.py): smtp://user:password@host:587 (STARTTLS),
 # smtps://…:465, console://, file:///folder, locmem://. EMAIL_BACKEND (a dotted path, no
@@ -248,7 +256,35 @@ PASSNUM_ISSUE_INLINE_MAX_PASSES = env_int("PASSNUM_ISSUE_INLINE_MAX_PASSES", 20_
 # Distribution (SPEC §3.4, §3.7): hand-outs stop this many days before an order's validity end;
 # pseudonymous hand-out references are erased this many days after the hand-out.
 PASSNUM_DISTRIBUTION_STOP_DAYS = env_int("PASSNUM_DISTRIBUTION_STOP_DAYS", 15)
+# End of validity (orders/timeline.py), days before the validity end: the sponsor is alerted,
+# then asked to confirm; the credit note of unused passes comes so many days after it.
+PASSNUM_VALIDITY_ALERT_DAYS = env_int("PASSNUM_VALIDITY_ALERT_DAYS", 30)
+PASSNUM_VALIDITY_CONFIRM_DAYS = env_int("PASSNUM_VALIDITY_CONFIRM_DAYS", 7)
+PASSNUM_CREDIT_NOTE_DAYS = env_int("PASSNUM_CREDIT_NOTE_DAYS", 37)
+# Scheduled work (the timeline, payouts) acts as this user of the operator organisation (it
+# cannot log in; created on first use).
+PASSNUM_SYSTEM_EMAIL = env_str("PASSNUM_SYSTEM_EMAIL", "systeme@passnum.invalid")
+PASSNUM_SYSTEM_NAME = env_str("PASSNUM_SYSTEM_NAME", "(traitements automatiques)")
 PASSNUM_HANDOUT_REFERENCE_RETENTION_DAYS = env_int("PASSNUM_HANDOUT_REFERENCE_RETENTION_DAYS", 365)
+# Dashboards (passnum/dashboards): ledger transactions younger than this many seconds are left
+# out of the pre-aggregated tallies (counted live instead), so one still being committed is
+# never skipped; a page load folds at most PASSNUM_DASHBOARD_REFRESH_BATCH of them in.
+PASSNUM_DASHBOARD_LAG_SECONDS = env_int("PASSNUM_DASHBOARD_LAG_SECONDS", 60)
+PASSNUM_DASHBOARD_REFRESH_BATCH = env_int("PASSNUM_DASHBOARD_REFRESH_BATCH", 5000)
+# Open data (dashboards/opendata.py, docs/opendata.md): counts of passes handed out, used or
+# paid out below this in a published cell are secret (null), with complementary suppression.
+PASSNUM_OPENDATA_MIN_COUNT = env_int("PASSNUM_OPENDATA_MIN_COUNT", 11)
+# Who publishes the open data (named in its metadata).
+PASSNUM_OPENDATA_PRODUCER = env_str("PASSNUM_OPENDATA_PRODUCER", "passnum")
+# Anomalies for the operator (redemptions/anomalies.py, /anomalies/), per Europe/Paris day:
+# a place redeeming more passes than max(MIN_PASSES_PER_DAY, VELOCITY_FACTOR × its average per
+# active day over the 30 days before), and a place or a member refused REFUSALS_PER_DAY times.
+PASSNUM_ANOMALY_MIN_PASSES_PER_DAY = env_int("PASSNUM_ANOMALY_MIN_PASSES_PER_DAY", 30)
+PASSNUM_ANOMALY_VELOCITY_FACTOR = env_int("PASSNUM_ANOMALY_VELOCITY_FACTOR", 5)
+PASSNUM_ANOMALY_REFUSALS_PER_DAY = env_int("PASSNUM_ANOMALY_REFUSALS_PER_DAY", 10)
+# Offline scans (docs/offline.md): at most so many passes redeemed from offline scans per place
+# and per day; the page refuses beyond it, the server again when the queue is sent.
+PASSNUM_OFFLINE_PASSES_PER_PLACE_PER_DAY = env_int("PASSNUM_OFFLINE_PASSES_PER_PLACE_PER_DAY", 20)
 # Request bodies: JSON and form fields (Django's own check; 413 under /api/), and uploads to the
 # API (the standard import), refused from their Content-Length before they are read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PASSNUM_MAX_BODY_BYTES", 2_621_440)
@@ -307,6 +343,21 @@ PASSNUM_CODE_CHECKS_PER_MINUTE_PER_ADDRESS = env_int(
     "PASSNUM_CODE_CHECKS_PER_MINUTE_PER_ADDRESS", 300
 )
 
+# --- Feedback (feedback/): given within so many days of the service; a place with at least
+# PASSNUM_FEEDBACK_MIN_ANSWERS answers over PASSNUM_FEEDBACK_PERIOD_DAYS of which fewer than
+# PASSNUM_FEEDBACK_MIN_USEFUL_PERCENT % found it useful is flagged for re-qualification.
+PASSNUM_FEEDBACK_DAYS = env_int("PASSNUM_FEEDBACK_DAYS", 60)
+PASSNUM_FEEDBACK_PERIOD_DAYS = env_int("PASSNUM_FEEDBACK_PERIOD_DAYS", 365)
+PASSNUM_FEEDBACK_MIN_ANSWERS = env_int("PASSNUM_FEEDBACK_MIN_ANSWERS", 20)
+PASSNUM_FEEDBACK_MIN_USEFUL_PERCENT = env_int("PASSNUM_FEEDBACK_MIN_USEFUL_PERCENT", 60)
+
+# --- Skill badges (badges/): a place awards one within so many days of the service; the link
+# that lets the person add their name to it stays valid as long.
+PASSNUM_BADGE_DAYS = env_int("PASSNUM_BADGE_DAYS", 30)
+
+# --- The pass page (/p/<code>, www/pass_page.py): codes read per minute per client address.
+PASSNUM_PASS_PAGE_CHECKS_PER_MINUTE = env_int("PASSNUM_PASS_PAGE_CHECKS_PER_MINUTE", 30)
+
 # --- Password reset e-mails (www/passwords.py): at most so many an hour per e-mail address and
 # per client address, then the form answers 429 and sends nothing.
 PASSNUM_PASSWORD_RESETS_PER_HOUR = env_int("PASSNUM_PASSWORD_RESETS_PER_HOUR", 3)
@@ -348,3 +399,18 @@ PASSNUM_QUOTE_VALIDITY_DAYS = env_int("PASSNUM_QUOTE_VALIDITY_DAYS", 30)
 PASSNUM_INVOICE_PAYMENT_DAYS = env_int("PASSNUM_INVOICE_PAYMENT_DAYS", 30)
 # Late-payment penalties: at least three times the legal interest rate (C. com. L441-10).
 PASSNUM_INVOICE_LATE_PENALTY_BPS = env_int("PASSNUM_INVOICE_LATE_PENALTY_BPS", 1200)
+
+# --- Payouts to providers (SPEC §2–3, docs/payouts.md): the worker runs them on day
+# PASSNUM_PAYOUT_DAY of each month for the month before (monthly), each Monday for the week
+# before (weekly), or never by itself (manual: `passnum payouts run`). The SEPA file's debtor is
+# the operator (PASSNUM_OPERATOR_NAME / _IBAN / _BIC); PASSNUM_SEPA_SCHEMA: pain.001.001.09, or
+# pain.001.001.03 for a bank that still asks for it.
+PASSNUM_PAYOUT_FREQUENCY = env_str("PASSNUM_PAYOUT_FREQUENCY", "monthly")
+if PASSNUM_PAYOUT_FREQUENCY not in {"monthly", "weekly", "manual"}:
+    raise ImproperlyConfigured("PASSNUM_PAYOUT_FREQUENCY is monthly, weekly or manual")
+PASSNUM_PAYOUT_DAY = env_int("PASSNUM_PAYOUT_DAY", 5)
+if not 1 <= PASSNUM_PAYOUT_DAY <= 28:
+    raise ImproperlyConfigured("PASSNUM_PAYOUT_DAY is a day of the month from 1 to 28")
+PASSNUM_SEPA_SCHEMA = env_str("PASSNUM_SEPA_SCHEMA", "pain.001.001.09")
+if PASSNUM_SEPA_SCHEMA not in {"pain.001.001.09", "pain.001.001.03"}:
+    raise ImproperlyConfigured("PASSNUM_SEPA_SCHEMA is pain.001.001.09 or pain.001.001.03")

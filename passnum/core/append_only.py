@@ -76,3 +76,31 @@ def allow(schema_editor: Any, model: Any) -> None:
     if _applies(schema_editor):
         table = schema_editor.quote_name(model._meta.db_table)
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {table}")
+
+
+def refuse_changes_except(schema_editor: Any, model: Any, *, mutable: tuple[str, ...]) -> None:
+    """Refuse DELETE of the model's rows, and any UPDATE that changes a column other than
+    `mutable` (a workflow's status columns): the amounts and snapshots stay as written."""
+    if not _applies(schema_editor):
+        return
+    if not mutable or not all(column.isidentifier() for column in mutable):
+        raise ValueError(f"not column names: {mutable}")
+    table = schema_editor.quote_name(model._meta.db_table)
+    columns = "ARRAY[" + ", ".join(f"'{column}'" for column in mutable) + "]"
+    schema_editor.execute(
+        f"CREATE TRIGGER {TRIGGER} BEFORE DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
+    )
+    schema_editor.execute(
+        f"CREATE TRIGGER {TRIGGER}_update BEFORE UPDATE ON {table} FOR EACH ROW "
+        f"WHEN ((to_jsonb(OLD) - {columns}::text[]) IS DISTINCT FROM "
+        f"(to_jsonb(NEW) - {columns}::text[])) EXECUTE FUNCTION {FUNCTION}()"
+    )
+
+
+def allow_changes(schema_editor: Any, model: Any) -> None:
+    """Backwards of `refuse_changes_except`."""
+    if _applies(schema_editor):
+        table = schema_editor.quote_name(model._meta.db_table)
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_update ON {table}")
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {table}")

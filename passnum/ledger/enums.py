@@ -36,3 +36,5 @@ class TransactionKind(models.TextChoices):
     REDEMPTION = "redemption", _("Utilisation de pass")
     REDEMPTION_UNDO = "redemption_undo", _("Annulation d'une utilisation")
     EXPIRY = "expiry", _("Expiration de pass non utilisés")
+    PAYOUT = "payout", _("Virement à un acteur de médiation")
+    PAYOUT_REJECTED = "payout_rejected", _("Rejet d'un virement à un acteur")

@@ -7,7 +7,7 @@ operation's transaction.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -148,6 +148,44 @@ def post_reversal(
         redemption_id=redemption_id,
         lines=[(posting.account, -posting.amount_cents) for posting in original],
     )
+
+
+def post_transactions(
+    *, kind: TransactionKind, actor: User, entries: Sequence[tuple[str, Mapping[str, int]]]
+) -> list[LedgerTransaction]:
+    """Many balanced transactions of one kind at once, as (memo, amounts by account code): two
+    inserts in all, however many. Returned in the order of `entries`. Each is checked balanced
+    and its accounts must exist (system and fund accounts are opened on first use)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger postings must be written inside the business transaction")
+    for memo, amounts in entries:
+        if sum(amounts.values()) != 0:
+            raise UnbalancedTransaction(f"unbalanced {kind} {memo}: {dict(amounts)}")
+    accounts = _accounts(sorted({code for _memo, amounts in entries for code in amounts}))
+    created = LedgerTransaction.objects.bulk_create(
+        LedgerTransaction(kind=kind, actor=actor, memo=memo[:200]) for memo, _amounts in entries
+    )
+    Posting.objects.bulk_create(
+        (
+            Posting(transaction=entry, account=accounts[code], amount_cents=amount)
+            for entry, (_memo, amounts) in zip(created, entries, strict=True)
+            for code, amount in amounts.items()
+            if amount
+        ),
+        batch_size=5000,
+    )
+    return created
+
+
+def post_transaction_reversal(
+    *, kind: TransactionKind, original: LedgerTransaction, actor: User, memo: str = ""
+) -> LedgerTransaction:
+    """The exact mirror of the postings of one transaction."""
+    lines = [
+        (posting.account, -posting.amount_cents)
+        for posting in Posting.objects.filter(transaction=original).select_related("account")
+    ]
+    return _post(kind=kind, actor=actor, lines=lines, memo=memo or original.memo)
 
 
 def _post(

@@ -39,3 +39,14 @@ class TargetPublic(models.TextChoices):
 class InvoiceKind(models.TextChoices):
     INVOICE = "invoice", _("Facture")
     CREDIT_NOTE = "credit_note", _("Avoir")
+
+
+class Milestone(models.TextChoices):
+    """The steps of an order's end of validity (SPEC §3.7, `orders/timeline.py`), in order."""
+
+    ALERTED = "alerted", _("Alerte de fin de validité (J-30)")
+    DISTRIBUTION_STOPPED = "distribution_stopped", _("Fin de la distribution (J-15)")
+    CONFIRMATION_ASKED = "confirmation_asked", _("Confirmation demandée (J-7)")
+    CONFIRMED = "confirmed", _("Fin de validité confirmée par le commanditaire")
+    EXPIRED = "expired", _("Pass non utilisés expirés")
+    CREDITED = "credited", _("Avoir émis (J+37)")

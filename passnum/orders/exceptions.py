@@ -106,3 +106,11 @@ class ProofAlreadyApproved(Conflict):
         "L'épreuve de la commande %(reference)s est approuvée : le texte et le logo imprimés ne "
         "changent plus."
     )
+
+
+class ConfirmationRefused(DomainError):
+    code = "confirmation_refused"
+    http_status = 409
+    default_message = _(
+        "La fin de validité de la commande %(reference)s se confirme à partir du %(date)s."
+    )

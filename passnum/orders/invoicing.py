@@ -160,11 +160,7 @@ def issue_credit_note(*, acting: Acting, order: Order, pass_count: int) -> Invoi
                 reference=locked.reference,
             )
         expired = Pass.objects.filter(order=locked, status=PassStatus.EXPIRED).count()
-        credited = sum(
-            Invoice.objects.filter(order=locked, kind=InvoiceKind.CREDIT_NOTE).values_list(
-                "pass_count", flat=True
-            )
-        )
+        credited = credited_pass_count(order=locked)
         if pass_count > expired - credited:
             raise CreditNoteRefused(
                 _(
@@ -197,6 +193,15 @@ def issue_credit_note(*, acting: Acting, order: Order, pass_count: int) -> Invoi
             seller=seller_identity(),
             buyer=buyer_identity(locked.sponsor),
         )
+
+
+def credited_pass_count(*, order: Order) -> int:
+    """How many passes of `order` its credit notes already refunded."""
+    return sum(
+        Invoice.objects.filter(order=order, kind=InvoiceKind.CREDIT_NOTE).values_list(
+            "pass_count", flat=True
+        )
+    )
 
 
 def _next_number(*, kind: InvoiceKind, year: int) -> str:

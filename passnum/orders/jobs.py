@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from passnum.core.exceptions import DomainError
 from passnum.jobs.models import Job
 from passnum.jobs.progress import Progress
-from passnum.jobs.registry import JobResult, job_handler
+from passnum.jobs.registry import JobResult, daily_job, job_handler
 from passnum.orders.models import Order
 
 PDF = "application/pdf"
@@ -111,3 +111,13 @@ def print_booklets_job(job: Job, progress: Progress, output: Path) -> JobResult:
         summary=_("%(booklets)s carnets, %(passes)s pass, %(pages)s pages")
         % {"booklets": result.booklets, "passes": result.passes, "pages": result.pages},
     )
+
+
+@daily_job("timeline")
+def run_timeline_daily() -> str:
+    """The end of validity of every order, once a day (orders/timeline.py)."""
+    from passnum.accounts.services.system import system_acting
+    from passnum.orders.timeline import run_timeline
+
+    run = run_timeline(acting=system_acting())
+    return _("%(count)s étape(s) de fin de validité faite(s)") % {"count": run.total}

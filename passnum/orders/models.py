@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from passnum.accounts.models import Organisation
-from passnum.orders.enums import BookletSize, InvoiceKind, OrderStatus
+from passnum.orders.enums import BookletSize, InvoiceKind, Milestone, OrderStatus
 
 MAX_PRINT_TEXT = 600  # characters of the sponsor's text on the covers
 MAX_TOLERANCE_DAYS = 92  # after the validity end: about three months at most
@@ -328,3 +328,31 @@ class Invoice(models.Model):
     @property
     def is_credit_note(self) -> bool:
         return self.kind == InvoiceKind.CREDIT_NOTE
+
+
+class OrderMilestone(models.Model):
+    """A step of an order's end of validity, done once (`orders/timeline.py`): when it was due,
+    when it was done and by whom, and what it found (counts, the credit note's number).
+    Append-only: the unique pair (order, step) is what makes the daily run idempotent."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="milestones", verbose_name=_("commande")
+    )
+    step = models.CharField(_("étape"), max_length=24, choices=Milestone.choices)
+    due_on = models.DateField(_("prévue le"))
+    done_at = models.DateTimeField(_("faite le"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    details = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("étape de fin de validité")
+        verbose_name_plural = _("étapes de fin de validité")
+        ordering = ["order", "due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "step"], name="milestone_once_per_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.step}"

@@ -46,9 +46,17 @@ class UsageRules:
     target_publics: Sequence[str] = field(default_factory=tuple)
 
 
+# Ordered after this day of the year, the default validity end is 31 December of the next year:
+# passes ordered in the autumn would otherwise be alerted about (J-30) and stop being
+# distributed (J-15) before most of them could be handed out.
+LATE_ORDER_FROM = (10, 1)
+
+
 def default_valid_until(today: datetime.date | None = None) -> datetime.date:
+    """31 December of this year (SPEC §3.1), of the next one for an order placed from October."""
     today = today or timezone.localdate()
-    return datetime.date(today.year, 12, 31)
+    year = today.year + 1 if (today.month, today.day) >= LATE_ORDER_FROM else today.year
+    return datetime.date(year, 12, 31)
 
 
 MAX_VALIDITY_YEARS = 5

@@ -51,9 +51,16 @@ class LetterPlace:
 
 def letter_places(*, order: Order, commune: Commune, limit: int = MAX_PLACES) -> list[LetterPlace]:
     """The qualified places nearest the commune's centre where the order's passes can pay
-    for at least one service, nearest first, at most `limit`. Searched in widening circles
-    (10 km, 25 km… 200 km) until `limit` places are found."""
-    centre = _centre(commune)
+    for at least one service, nearest first, at most `limit`."""
+    return places_near(order=order, centre=commune_centre(commune), limit=limit)
+
+
+def places_near(
+    *, order: Order, centre: tuple[float, float], limit: int = MAX_PLACES
+) -> list[LetterPlace]:
+    """The qualified places nearest `centre` (latitude, longitude) where the order's passes can
+    pay for at least one service, nearest first, at most `limit` (the cover letter, the pass
+    page). Searched in widening circles (10 km, 25 km… 200 km) until `limit` are found."""
     allowed = allowed_places(order).exclude(latitude=None).exclude(longitude=None)
     offers = Prefetch(
         "offers",
@@ -294,7 +301,7 @@ def _place_block(item: LetterPlace, styles: dict[str, ParagraphStyle]) -> list:
     return lines
 
 
-def _centre(commune: Commune) -> tuple[float, float]:
+def commune_centre(commune: Commune) -> tuple[float, float]:
     for candidate in (commune, commune.parent):
         if (
             candidate is not None
@@ -309,7 +316,7 @@ def _centre(commune: Commune) -> tuple[float, float]:
 
 
 def _hours(place: Place) -> list[str]:
-    from passnum.www.public import opening_hours_in_french
+    from passnum.places.wording import opening_hours_in_french
 
     if not place.opening_hours:
         return []
@@ -317,7 +324,7 @@ def _hours(place: Place) -> list[str]:
 
 
 def _contacts(place: Place) -> list[str]:
-    from passnum.www.public import format_phone
+    from passnum.places.wording import format_phone
 
     contacts = []
     if place.phone:

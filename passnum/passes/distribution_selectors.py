@@ -14,8 +14,8 @@ from passnum.accounts.selectors import Acting
 from passnum.core.exceptions import NotFound
 from passnum.orders.enums import OrderStatus
 from passnum.orders.models import Order
-from passnum.passes.enums import BookletState
-from passnum.passes.models import Booklet, BookletAssignment, HandOut
+from passnum.passes.enums import BookletState, PassStatus
+from passnum.passes.models import Booklet, BookletAssignment, HandOut, Pass
 from passnum.passes.states import state_counts, with_pass_counts, with_states, without_jit
 
 # --- Sponsor -------------------------------------------------------------------------------------
@@ -109,6 +109,10 @@ def order_distribution(*, acting: Acting, order: Order) -> OrderDistribution:
     _require(acting, OrganisationKind.SPONSOR)
     if order.sponsor_id != acting.organisation.pk:
         raise NotFound()
+    return _distribution(order)
+
+
+def _distribution(order: Order) -> OrderDistribution:
     booklets = Booklet.objects.filter(order=order)
     states = state_counts(booklets)
     held = dict(
@@ -125,6 +129,45 @@ def order_distribution(*, acting: Acting, order: Order) -> OrderDistribution:
     return OrderDistribution(
         states=states, in_stock_fresh=states[BookletState.IN_STOCK], holders=holders
     )
+
+
+@dataclass
+class OrderFigures:
+    """What an order's page shows of its distribution: its booklets (`OrderDistribution`) and
+    its passes counted by status (every PassStatus value present, 0 if none)."""
+
+    booklets: OrderDistribution
+    passes: dict[str, int]
+
+    @property
+    def pass_total(self) -> int:
+        return sum(self.passes.values())
+
+    @property
+    def passes_unused(self) -> int:
+        return self.passes[PassStatus.ACTIVE] + self.passes[PassStatus.INACTIVE]
+
+    @property
+    def passes_blocked(self) -> int:
+        return self.passes[PassStatus.BLOCKED] + self.passes[PassStatus.REPLACED]
+
+
+def order_figures(*, acting: Acting, order: Order) -> OrderFigures:
+    """The distribution figures of an order's page, for its sponsor and (read-only) operator
+    staff; NotFound for anyone else. Four queries, whatever the number of booklets (the passes
+    are counted on the (order, status) index)."""
+    is_operator = acting.organisation.kind == OrganisationKind.OPERATOR
+    is_sponsor = (
+        acting.organisation.kind == OrganisationKind.SPONSOR
+        and order.sponsor_id == acting.organisation.pk
+    )
+    if not (is_operator or is_sponsor):
+        raise NotFound()
+    passes = dict.fromkeys(PassStatus.values, 0)
+    rows = Pass.objects.filter(order=order).order_by().values_list("status").annotate(n=Count("pk"))
+    for status, count in rows:
+        passes[status] = count
+    return OrderFigures(booklets=_distribution(order), passes=passes)
 
 
 def order_booklets(

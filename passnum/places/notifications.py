@@ -76,7 +76,9 @@ def _reviewers(departements: Iterable[str]) -> list[str]:
     """Operator staff, and the members of the hubs whose territory holds one of
     `departements`."""
     wanted = set(departements)
-    operators = Membership.objects.filter(organisation__kind=OrganisationKind.OPERATOR)
+    operators = Membership.objects.filter(organisation__kind=OrganisationKind.OPERATOR).exclude(
+        user__email=settings.PASSNUM_SYSTEM_EMAIL  # scheduled work's user reads no mail
+    )
     hubs = Membership.objects.filter(organisation__kind=OrganisationKind.HUB)
     emails = {m.user.email for m in operators.select_related("user")}
     emails |= {

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from passnum.core.admin import ReadOnlyAdmin, ReadOnlyInline, euros
-from passnum.redemptions.models import Redemption, RedemptionLine
+from passnum.redemptions.models import Redemption, RedemptionLine, RefusedScan
 
 
 class RedemptionLineInline(ReadOnlyInline):
@@ -35,3 +35,12 @@ class RedemptionAdmin(ReadOnlyAdmin):
 
     price = euros("price_cents", _("prix du service"))
     amount = euros("amount_cents", _("valeur des pass"))
+
+
+@admin.register(RefusedScan)
+class RefusedScanAdmin(ReadOnlyAdmin):
+    """Read-only: written by `redeem_passes` when it refuses a request (append-only)."""
+
+    list_display = ["pk", "created_at", "place", "member", "service", "reasons"]
+    list_select_related = ["place", "member", "service"]
+    fields = ["created_at", "organisation", "place", "member", "service", "reasons", "codes"]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passnum.accounts.models import Organisation
@@ -105,3 +106,136 @@ class RedemptionLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.redemption_id}: {self.pass_item_id}"
+
+
+class RefusedScan(models.Model):
+    """A redemption request that was refused: where, by whom, for which service, why, and the
+    codes as shown to the place. One row per refused request (`refusals.record_refusal`), none
+    for a pass check nor for a success. No personal data: a pass is a bearer instrument. The
+    operator's anomalies (`anomalies.py`) count them."""
+
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    place = models.ForeignKey(
+        Place, on_delete=models.PROTECT, related_name="+", verbose_name=_("lieu")
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demandée par"),
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    reasons = models.JSONField(_("motifs"), default=list)
+    codes = models.JSONField(_("codes saisis"), default=list)
+
+    class Meta:
+        verbose_name = _("paiement refusé")
+        verbose_name_plural = _("paiements refusés")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["created_at"], name="refusedscan_created_idx"),
+            models.Index(fields=["place", "created_at"], name="refusedscan_place_idx"),
+            models.Index(fields=["member", "created_at"], name="refusedscan_member_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class OfflineOutcome(models.TextChoices):
+    """What became of a pass scanned offline once it reached the server (`offline.py`)."""
+
+    REDEEMED = "redeemed", _("Utilisé")
+    CONFLICT = "conflict", _("Déjà utilisé : non payé")
+    REFUSED = "refused", _("Refusé")
+    OVER_ALLOWANCE = "over_allowance", _("Au-delà de la limite hors ligne")
+    FORGED = "forged", _("Signature invalide")
+
+
+class OfflineScan(models.Model):
+    """A pass scanned while the scanning page had no network, as it reached the server: one row
+    per queued scan, whatever its outcome, written once (`offline.sync_offline_scans`). Its
+    idempotency key is the one the page gave the scan: a queue sent again finds its rows and
+    redeems nothing twice. A conflict names the redemption the server recorded first (the one
+    paid, docs/offline.md)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    place = models.ForeignKey(
+        Place, on_delete=models.PROTECT, related_name="+", verbose_name=_("lieu")
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("envoyé par"),
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    idempotency_key = models.CharField(_("clé d'idempotence"), max_length=100)
+    code = models.CharField(_("code du pass"), max_length=64)
+    pass_item = models.ForeignKey(
+        Pass,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pass"),
+    )
+    face_value_cents = models.PositiveIntegerField(
+        _("valeur signée (centimes)"), null=True, blank=True
+    )
+    scanned_at = models.DateTimeField(_("scanné le (heure de l'appareil)"))
+    counted_on = models.DateField(_("jour compté pour la limite"))
+    synced_at = models.DateTimeField(_("reçu le"), default=timezone.now)
+    outcome = models.CharField(_("résultat"), max_length=20, choices=OfflineOutcome.choices)
+    reasons = models.JSONField(_("motifs"), default=list)
+    redemption = models.ForeignKey(
+        Redemption,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offline_scans",
+        verbose_name=_("utilisation"),
+    )
+    conflict_with = models.ForeignKey(
+        Redemption,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offline_conflicts",
+        verbose_name=_("utilisation enregistrée avant"),
+    )
+
+    class Meta:
+        verbose_name = _("scan hors ligne")
+        verbose_name_plural = _("scans hors ligne")
+        ordering = ["-synced_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "idempotency_key"],
+                name="offlinescan_key_unique",
+                violation_error_message=_("Ce scan hors ligne a déjà été reçu."),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["place", "counted_on", "outcome"], name="offlinescan_allowance_idx"
+            ),
+            models.Index(fields=["place", "synced_at"], name="offlinescan_place_idx"),
+            models.Index(fields=["outcome", "synced_at"], name="offlinescan_outcome_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

@@ -1,6 +1,6 @@
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,3 +114,15 @@ def passes_of(redemption: Redemption) -> list[tuple[str, int, int]]:
         .filter(redemption=redemption)
         .order_by("pass_item__serial")
     ]
+
+
+def recent_redemptions_at(*, acting: Acting, place: Place, limit: int = 50) -> list[Redemption]:
+    """The place's latest redemptions, newest first, undone ones included, each with its lines
+    and their passes (`redemption.lines.all()`): three queries whatever `limit`. Only the
+    acting organisation's: another's place gives an empty list (its pages 404 before)."""
+    lines = RedemptionLine.objects.select_related("pass_item__order").order_by("pass_item__serial")
+    return list(
+        redemptions_of(acting=acting)
+        .filter(place_id=place.pk)
+        .prefetch_related(Prefetch("lines", queryset=lines))[:limit]
+    )

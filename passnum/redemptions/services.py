@@ -28,6 +28,7 @@ from passnum.redemptions.exceptions import (
 )
 from passnum.redemptions.models import Redemption, RedemptionLine
 from passnum.redemptions.postings import post_redemption_undo
+from passnum.redemptions.refusals import record_refusal
 from passnum.redemptions.rules import Reason, Refusal
 from passnum.redemptions.writes import AccountsNotOpened, LostRace, NewRedemption, write_redemption
 
@@ -58,7 +59,9 @@ def redeem_passes(
     Each pass is checked against every rule first; the write is one conditional UPDATE
     (`... WHERE status = 'active'`) whose row count proves no other request took a pass, backed
     by a unique constraint on live redemption lines. The same idempotency key and request return
-    the first answer without redeeming again.
+    the first answer without redeeming again. A refused request is recorded (`RefusedScan`,
+    outside the rolled-back transaction) before RedemptionRefused goes up; a success writes
+    nothing more.
     """
     acting.require_kind(OrganisationKind.PROVIDER)
     if place.organisation_id != acting.organisation.pk:
@@ -86,10 +89,13 @@ def redeem_passes(
                         fingerprint=fingerprint,
                     )
                 )
-        except RedemptionRefused:
+        except RedemptionRefused as refused:
             previous = _replay(acting=acting, key=idempotency_key, fingerprint=fingerprint)
             if previous:
                 return previous
+            record_refusal(
+                acting=acting, place=place, service=service, codes=normalised, refused=refused
+            )
             raise
         except AccountsNotOpened as missing:
             open_accounts(codes=missing.codes)
@@ -102,7 +108,7 @@ def redeem_passes(
                 return previous
             continue  # check again: the refusal now says who took the pass
         return RedemptionResult(redemption=redemption, passes=tuple(items))
-    raise RedemptionRefused(
+    lost = RedemptionRefused(
         details=[
             Refusal(
                 Reason.ALREADY_REDEEMED,
@@ -110,6 +116,8 @@ def redeem_passes(
             ).as_detail()
         ]
     )
+    record_refusal(acting=acting, place=place, service=service, codes=normalised, refused=lost)
+    raise lost
 
 
 def undo_redemption(*, acting: Acting, redemption: Redemption) -> Redemption:

@@ -39,6 +39,7 @@ from passnum.accounts.services import (
     invite_member,
     remove_member,
     revoke_invitation,
+    update_organisation_address,
 )
 from passnum.core import exceptions as domain
 from passnum.www.acting import SESSION_KEY, current_acting
@@ -105,6 +106,27 @@ class AccountForm(DsfrForm):
         return data
 
 
+class AddressForm(DsfrForm):
+    address = forms.CharField(
+        label=gettext_lazy("Numéro et voie"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    postcode = forms.CharField(
+        label=gettext_lazy("Code postal"),
+        max_length=5,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    city = forms.CharField(
+        label=gettext_lazy("Commune"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+
+
 # --- The members' page ---------------------------------------------------------------------------
 
 
@@ -117,6 +139,37 @@ def _acting(request: HttpRequest) -> Acting:
 
 def _is_admin(acting: Acting) -> bool:
     return acting.membership.role == MemberRole.ADMIN or acting.user.is_superuser
+
+
+@login_required
+def address(request: HttpRequest) -> HttpResponse:
+    """The organisation's postal address (printed on its invoices): administrators change it."""
+    acting = _acting(request)
+    organisation = acting.organisation
+    initial = {"address": organisation.address, "postcode": organisation.postcode}
+    initial["city"] = organisation.city
+    form = AddressForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST":
+        if not _is_admin(acting):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                update_organisation_address(
+                    actor=acting.user, organisation=organisation, **form.cleaned_data
+                )
+            except domain.DomainError as exc:
+                field = exc.details[0].get("field") if exc.details else None
+                form.add_error(field if field in form.fields else None, str(exc))
+            else:
+                messages.success(request, _("Adresse enregistrée."))
+                return redirect("organisation_address")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "www/members/address.html",
+        {"form": form, "is_admin": _is_admin(acting), "organisation": organisation},
+        status=status,
+    )
 
 
 @login_required

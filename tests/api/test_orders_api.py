@@ -1,13 +1,12 @@
 """GET/POST /api/v1/orders, GET /orders/{id} and GET /api/v1/places."""
 
-import datetime
-
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
 from passnum.orders.enums import OrderStatus
 from passnum.orders.models import Order
+from passnum.orders.validation import default_valid_until
 from passnum.places.enums import QualificationStatus
 from tests.api.helpers import API, assert_error
 from tests.factories import PlaceFactory
@@ -145,4 +144,4 @@ def test_places_are_sorted_by_name(api, provider):
 
 def test_valid_until_defaults_to_the_end_of_the_year(api, sponsor):
     body = api(sponsor).post(f"{API}/orders", {"quantity": 10}).json()
-    assert body["valid_until"] == datetime.date(timezone.localdate().year, 12, 31).isoformat()
+    assert body["valid_until"] == default_valid_until(timezone.localdate()).isoformat()

@@ -264,3 +264,279 @@ def test_header_links_are_reachable_on_a_narrow_screen(page: Page, live_server):
     banner.get_by_role("button", name="Se déconnecter").click()
     page.get_by_role("button", name="Menu").click()
     expect(banner.get_by_role("link", name="Se connecter")).to_be_visible()
+
+
+def distributed_order(sponsor, operator, distributor):
+    """A paid order of four booklets: two at the distributor, one of them handed out and
+    started (a pass used at a place), the others in the sponsor's stock."""
+    import datetime
+
+    from django.utils import timezone
+
+    from passnum.passes.distribution import NextInStock, assign_booklets, record_handout
+    from passnum.redemptions.services import redeem_passes
+    from tests.factories import make_order, offer, passes_of
+
+    order = make_order(
+        sponsor=sponsor,
+        operator=operator,
+        quantity=40,
+        valid_until=timezone.localdate() + datetime.timedelta(days=200),
+    )
+    assign_booklets(
+        acting=sponsor, order=order, distributor=distributor.organisation, selection=NextInStock(2)
+    )
+    first = order.booklets.order_by("number").first()
+    record_handout(
+        acting=distributor,
+        booklet_number=first.number,
+        handed_out_on=timezone.localdate(),
+        public="senior",
+    )
+    provider = make_acting(OrganisationKind.PROVIDER)
+    place = PlaceFactory(organisation=provider.organisation, phone="+33556123456")
+    service = offer(place).service
+    redeem_passes(
+        acting=provider,
+        place=place,
+        service=service,
+        price_cents=1000,
+        codes=[passes_of(order)[0].code],
+    )
+    return order, first
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("banner").get_by_role("link", name="Se connecter")).to_be_attached()
+
+
+def test_sponsor_and_distribution_pages_have_no_serious_accessibility_violation(
+    page: Page, live_server
+):
+    """Issue #8: ordering, the order's page with its distribution block, the payments awaited,
+    and the distribution pages of a sponsor, a distributor and the operator."""
+    from tests.factories import make_distributor, make_draft
+
+    only_live_server(page, live_server)
+    sponsor = make_acting(OrganisationKind.SPONSOR)
+    operator = make_acting(OrganisationKind.OPERATOR)
+    distributor = make_distributor(sponsor)
+    order, booklet = distributed_order(sponsor, operator, distributor)
+    awaiting = make_draft(sponsor=sponsor, quantity=20, label="Jeunes 16-25 ans")
+    from passnum.orders.drafts import accept_quote
+
+    awaiting = accept_quote(acting=sponsor, order=awaiting)
+    violations = []
+
+    log_in(page, sponsor.user.email, "/commandes/")
+    expect(page.locator("h1")).to_be_visible()
+    violations += audit(page, "orders")
+    page.goto("/commandes/nouvelle/")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.locator(".fr-error-text, .fr-message--error").first).to_be_visible()
+    violations += audit(page, "order form sent empty")
+    page.goto(f"/commandes/{order.pk}/")
+    expect(page.locator("#distribution-states")).to_be_visible()
+    violations += audit(page, "order with its distribution")
+    for path, name, ready in [
+        ("/distribution/distributeurs/", "distributors", "h1"),
+        ("/distribution/commandes/", "orders to distribute", "h1"),
+        (f"/distribution/commandes/{order.reference}/", "order's booklets", "#booklet-list"),
+        ("/distribution/bloquer/", "block (sponsor)", "h1"),
+    ]:
+        page.goto(path)
+        expect(page.locator(ready).first).to_be_visible()
+        violations += audit(page, name)
+    log_out(page)
+
+    log_in(page, distributor.user.email, "/distribution/stock/")
+    expect(page.locator("#booklet-list")).to_be_visible()
+    violations += audit(page, "stock")
+    page.goto("/distribution/remettre/")
+    page.locator("form#one").get_by_role("button", name="Enregistrer la remise").click()
+    expect(page.locator(".fr-error-text, .fr-message--error").first).to_be_visible()
+    violations += audit(page, "hand-out sent empty")
+    page.goto(f"/distribution/carnets/{booklet.number}/lettre/?commune=Bordeaux")
+    expect(page.get_by_role("link", name="Lettre pour Bordeaux (33)")).to_be_visible()
+    violations += audit(page, "cover letter")
+    log_out(page)
+
+    log_in(page, operator.user.email, "/paiements/")
+    expect(page.locator("#payments-awaited")).to_contain_text(awaiting.reference)
+    violations += audit(page, "payments awaited")
+    page.goto(f"/commandes/{awaiting.pk}/")
+    expect(page.locator("#payment-form")).to_be_visible()
+    violations += audit(page, "order awaiting payment (operator)")
+    page.goto("/distribution/remplacer/")
+    expect(page.locator("h1")).to_be_visible()
+    violations += audit(page, "reissue")
+
+    assert_accessible(violations)
+
+
+def test_scan_pages_have_no_serious_accessibility_violation(page: Page, live_server):
+    """Issue #9: the scanning page with its list of passes (one usable, one refused), the
+    form's own check (without the script's list), a payment's result, and the recent scans."""
+    from tests.factories import make_order, offer, passes_of
+
+    only_live_server(page, live_server)
+    provider = make_acting(OrganisationKind.PROVIDER)
+    place = PlaceFactory(organisation=provider.organisation, name="EPN de la Bastide")
+    service = offer(place, price_cents=1500).service
+    PlaceFactory(organisation=provider.organisation, name="Annexe du Lac")
+    order = make_order(
+        sponsor=make_acting(OrganisationKind.SPONSOR),
+        operator=make_acting(OrganisationKind.OPERATOR),
+        quantity=10,
+    )
+    codes = [item.code for item in passes_of(order)]
+    violations = []
+
+    log_in(page, provider.user.email, "/scanner/")
+    expect(page.get_by_role("link", name=re.compile("EPN de la Bastide"))).to_be_visible()
+    violations += audit(page, "scan: places")
+    page.get_by_role("link", name=re.compile("EPN de la Bastide")).click()
+    page.get_by_label("Service rendu").select_option(service.code)
+    for code in (codes[0], "ABCDE-FGHJK-MNPQR"):
+        page.get_by_label("Code du pass").fill(code)
+        page.get_by_label("Code du pass").press("Enter")
+    expect(page.locator("#scan-list .fr-badge--success")).to_have_count(1)
+    expect(page.locator("#scan-list .fr-badge--error")).to_have_count(1)
+    violations += audit(page, "scan: list of passes")
+
+    page.get_by_role("button", name="Retirer — ABCDE-FGHJK-MNPQR").click()
+    page.get_by_role("button", name="Confirmer le paiement").click()
+    expect(page.locator("#result")).to_be_visible()
+    violations += audit(page, "scan: result")
+
+    page.get_by_role("link", name="Scanner d'autres pass").click()
+    expect(page.locator("#recent-list tbody tr")).to_have_count(1)
+    page.get_by_role("button", name="Confirmer le paiement").click()  # nothing listed
+    expect(page.locator("#scan-status")).to_contain_text("Ajoutez au moins un pass")
+    violations += audit(page, "scan: recent scans")
+
+    # The page's service worker (docs/offline.md) would serve the script from its cache: gone.
+    page.evaluate(
+        "navigator.serviceWorker.getRegistrations()"
+        ".then(found => Promise.all(found.map(each => each.unregister())))"
+    )
+    page.add_init_script(
+        "navigator.serviceWorker.register = () => Promise.reject(new Error('no worker'))"
+    )
+    page.route("**/static/passnum/scan.js", lambda route: route.abort())
+    page.reload()
+    page.get_by_label("Service rendu").select_option(service.code)
+    page.get_by_label("Codes des pass").fill(f"{codes[0]}\n{codes[1]}")
+    page.get_by_role("button", name="Vérifier les pass").click()
+    expect(page.locator("#checks tbody tr")).to_have_count(2)
+    violations += audit(page, "scan: checks without the script")
+    page.get_by_role("button", name="Confirmer le paiement").click()
+    expect(page.locator("#refusal")).to_be_visible()
+    violations += audit(page, "scan: refusal without the script")
+
+    assert_accessible(violations)
+
+
+def test_payout_pages_have_no_serious_accessibility_violation(page: Page, live_server):
+    """Issue #9: finance staff's runs, a run with its transfers and carried providers, the
+    confirmation of its execution, a transfer's rejection sent empty; a provider's payments."""
+    import datetime
+
+    from django.utils import timezone
+
+    from passnum.payouts.periods import previous_month
+    from passnum.payouts.services import run_payouts
+    from tests.factories import give_bank_details, make_order, passes_of
+    from tests.payouts.helpers import redeem_at
+
+    def at_eleven(day: datetime.date) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(11)))
+
+    only_live_server(page, live_server)
+    sponsor = make_acting(OrganisationKind.SPONSOR)
+    operator = make_acting(OrganisationKind.OPERATOR)
+    items = passes_of(make_order(sponsor=sponsor, operator=operator, quantity=20))
+    period = previous_month(timezone.localdate())
+    when = at_eleven(period.start)
+    providers = []
+    for index, validated in enumerate([True, False]):
+        provider = make_acting(OrganisationKind.PROVIDER)
+        give_bank_details(provider, validated_by=operator if validated else None)
+        place = PlaceFactory(organisation=provider.organisation, name=f"Espace numérique {index}")
+        redeem_at(provider, place, items[index * 2 : index * 2 + 2], when)
+        providers.append((provider, place))
+    run = run_payouts(acting=operator, period_start=period.start, period_end=period.end).run
+    paid, paid_place = providers[0]
+    redeem_at(paid, paid_place, items[10:11], at_eleven(timezone.localdate()))
+    transfer = run.transfers.get()
+    violations = []
+
+    log_in(page, operator.user.email, "/virements/")
+    expect(page.locator("#runs")).to_contain_text(run.reference)
+    violations += audit(page, "payout runs")
+    page.get_by_role("button", name="Préparer le paiement").click()
+    expect(page.locator(".fr-alert--error").first).to_be_visible()
+    violations += audit(page, "payout run form sent empty")
+    page.goto(f"/virements/{run.pk}/")
+    expect(page.locator("#transfers")).to_contain_text(transfer.end_to_end_id)
+    expect(page.locator("#carried tbody tr")).to_have_count(1)
+    violations += audit(page, "payout run")
+    page.goto(f"/virements/{run.pk}/executer/")
+    expect(page.locator("#execute-form")).to_be_visible()
+    violations += audit(page, "payout run execution")
+    page.goto(f"/virements/{run.pk}/virements/{transfer.pk}/rejeter/")
+    page.get_by_role("button", name="Enregistrer le rejet").click()
+    expect(page.locator(".fr-error-text").first).to_be_visible()
+    violations += audit(page, "transfer rejection sent empty")
+    log_out(page)
+
+    log_in(page, paid.user.email, "/mes-paiements/")
+    expect(page.locator("#my-transfers")).to_contain_text(transfer.statement_number)
+    expect(page.locator("svg.passnum-chart").first).to_be_visible()
+    violations += audit(page, "my payments")
+
+    assert_accessible(violations)
+
+
+def test_anomaly_pages_have_no_serious_accessibility_violation(page: Page, live_server, settings):
+    """Issue #9: the operator's anomalies, one with the redemptions behind it, one with the
+    refused scans behind it."""
+    from passnum.redemptions.exceptions import RedemptionRefused
+    from passnum.redemptions.services import redeem_passes
+    from tests.factories import make_order, offer, passes_of
+
+    settings.PASSNUM_ANOMALY_MIN_PASSES_PER_DAY = 1
+    only_live_server(page, live_server)
+    operator = make_acting(OrganisationKind.OPERATOR)
+    provider = make_acting(OrganisationKind.PROVIDER)
+    place = PlaceFactory(organisation=provider.organisation, name="EPN des Chartrons")
+    service = offer(place, price_cents=1000).service
+    order = make_order(sponsor=make_acting(OrganisationKind.SPONSOR), operator=operator)
+    for item in passes_of(order)[:2]:
+        redeem_passes(
+            acting=provider, place=place, service=service, price_cents=1000, codes=[item.code]
+        )
+    for _ in range(settings.PASSNUM_ANOMALY_REFUSALS_PER_DAY):
+        with pytest.raises(RedemptionRefused):
+            redeem_passes(
+                acting=provider,
+                place=place,
+                service=service,
+                price_cents=1000,
+                codes=["ABCDE-FGHJK-MNPQR"],
+            )
+    violations = []
+
+    log_in(page, operator.user.email, "/anomalies/")
+    expect(page.locator("#anomalies tbody tr")).to_have_count(3)
+    violations += audit(page, "anomalies")
+    page.get_by_role("link", name=re.compile("Voir les scans — Rythme inhabituel")).click()
+    expect(page.locator("#scans tbody tr")).to_have_count(2)
+    violations += audit(page, "anomaly: redemptions")
+    page.go_back()
+    page.get_by_role("link", name=re.compile("Voir les scans — Refus répétés d'un lieu")).click()
+    expect(page.locator("#scans tbody tr")).to_have_count(settings.PASSNUM_ANOMALY_REFUSALS_PER_DAY)
+    violations += audit(page, "anomaly: refused scans")
+
+    assert_accessible(violations)

@@ -16,6 +16,7 @@ from passnum.orders.enums import OrderStatus
 from passnum.orders.exceptions import InvalidOrder, PaymentMismatch
 from passnum.orders.models import OrderTransition
 from passnum.orders.services import UsageRules, cancel_order, create_order, record_payment
+from passnum.orders.validation import default_valid_until
 from passnum.passes.enums import PassStatus
 from passnum.passes.models import PassEvent
 from passnum.reconciliation.checks import check_ledger
@@ -109,7 +110,8 @@ def test_valid_edge_cases_are_accepted(sponsor):
 
 def test_default_validity_is_the_end_of_the_year_plus_a_month(sponsor):
     saved = order(sponsor)
-    end_of_year = datetime.date(TODAY().year, 12, 31)
+    end_of_year = default_valid_until(TODAY())  # 31/12, of next year from October
+    assert end_of_year.month == 12 and end_of_year.day == 31
     assert saved.valid_until == end_of_year
     assert saved.expires_on == end_of_year + datetime.timedelta(days=31)
     assert saved.status == OrderStatus.AWAITING_PAYMENT

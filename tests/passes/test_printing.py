@@ -16,6 +16,8 @@ from passnum.catalogue.models import ServiceFamily
 from passnum.core.exceptions import InvalidInput
 from passnum.orders.services import UsageRules
 from passnum.passes import codes as pass_codes
+from passnum.passes.models import PassReplacement
+from passnum.passes.offline import verify_fragment
 from passnum.passes.printing import render_booklets, rules_in_words
 from passnum.passes.printing.exceptions import InvalidLogo, NothingToPrint
 from passnum.passes.printing.pdfstream import StreamingCanvas
@@ -82,13 +84,31 @@ def test_every_barcode_decodes_to_the_order_passes(order):
 
     assert len(linear) == len(qr) == 20
     assert set(linear) == codes
-    assert set(qr) == {f"{SITE}/p/{code}" for code in codes}
+    # The QR opens the pass page; after `#`, its value and last day signed by the instance.
+    urls = dict(text.split("#") for text in qr)
+    assert set(urls) == {f"{SITE}/p/{code}" for code in codes}
+    for url, fragment in urls.items():
+        signed = verify_fragment(code=url.rsplit("/", 1)[1], fragment=fragment)
+        assert signed is not None
+        assert (signed.face_value_cents, signed.last_day) == (1000, order.expires_on)
     # Each pass shows its code in clear, in groups, and its serial; in serial order.
     texts = page_texts(pdf)
     shown = [m for page in pass_pages for m in re.findall(r"\w{5}-\w{5}-\w{5}", texts[page])]
     assert shown == [pass_codes.display(item.code) for item in passes]
     assert f"N° de série {passes[0].serial}" in texts[1]
     assert "10,00 €" in texts[1] and "Valable jusqu'au" in texts[1]
+
+
+def test_replaced_passes_are_not_printed_their_replacements_are(order, operator):
+    from passnum.passes.services import block_passes, reissue_passes
+
+    old = passes_of(order)[3]
+    block_passes(acting=operator, serial_first=old.serial, serial_last=old.serial, reason="perdu")
+    reissue_passes(acting=operator, serial_first=old.serial, serial_last=old.serial, reason="perdu")
+    linear, _qr = decoded(render(order))
+    assert old.code not in linear
+    assert PassReplacement.objects.get(old_pass=old).new_pass.code in linear
+    assert len(linear) == 20 and len(set(linear)) == 20
 
 
 def test_covers_show_sponsor_text_how_it_works_and_booklet_numbers(order):

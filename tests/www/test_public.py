@@ -18,7 +18,7 @@ from passnum.places.enums import (
     SupportMode,
 )
 from passnum.places.services import change_place_qualification, set_service_offer
-from passnum.www.public import format_duration, format_phone, opening_hours_in_french
+from passnum.places.wording import format_duration, format_phone, opening_hours_in_french
 from tests.factories import PlaceFactory, a_service
 
 pytestmark = pytest.mark.django_db

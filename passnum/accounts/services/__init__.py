@@ -17,6 +17,7 @@ from passnum.accounts.services.organisations import (
     create_organisations,
     create_user,
     require_admin,
+    update_organisation_address,
 )
 from passnum.accounts.services.tokens import (
     TOKEN_PREFIX,
@@ -47,4 +48,5 @@ __all__ = [
     "require_admin",
     "revoke_api_token",
     "revoke_invitation",
+    "update_organisation_address",
 ]

@@ -36,7 +36,8 @@ class PageStyle:
 @dataclass(frozen=True)
 class BookletToPrint:
     number: int
-    passes: Sequence[tuple[int, str]]  # (serial, code), by serial
+    # (serial, code, signed fragment of the QR — `passes/offline.py`, "" for none), by serial
+    passes: Sequence[tuple[int, str, str]]
 
 
 def booklets_pages(style: PageStyle, booklets: Sequence[BookletToPrint]) -> list[list[bytes]]:
@@ -57,13 +58,16 @@ def pass_page(style: PageStyle, booklet: BookletToPrint, *, first: int) -> bytes
         parts.append(f"{style.proof_form} Do")
     parts.append(f"{style.sheet_form} Do")
     count = len(booklet.passes)
-    for slot, (serial, code) in enumerate(booklet.passes[first : first + L.PASSES_PER_PAGE]):
+    for slot, (serial, code, fragment) in enumerate(
+        booklet.passes[first : first + L.PASSES_PER_PAGE]
+    ):
         y0 = L.PAGE_HEIGHT - (slot + 1) * L.STRIP_HEIGHT
         parts.append(f"q 1 0 0 1 0 {y0:.3f} cm {style.strip_form} Do")
         parts.append(
             pass_operators(
                 style,
                 code=code,
+                fragment=fragment,
                 serial=serial,
                 number=booklet.number,
                 index=first + slot + 1,
@@ -79,10 +83,18 @@ _COURIER_ADVANCE = 0.6 * L.CODE_TEXT_SIZE  # every Courier character is 0.6 em w
 
 
 def pass_operators(
-    style: PageStyle, *, code: str, serial: int, number: int, index: int, count: int
+    style: PageStyle,
+    *,
+    code: str,
+    serial: int,
+    number: int,
+    index: int,
+    count: int,
+    fragment: str = "",
 ) -> str:
-    """What differs from pass to pass: QR code, Code 128, code in clear, booklet and serial."""
-    qr = qr_symbol(style.pass_url + code)
+    """What differs from pass to pass: QR code (the pass page's URL, with the signed facts
+    after `#` when given), Code 128, code in clear, booklet and serial."""
+    qr = qr_symbol(style.pass_url + code + (f"#{fragment}" if fragment else ""))
     bars = code128_symbol(code)
     shown = display(code)
     booklet = style.booklet_label % {"number": number, "index": index, "count": count}

@@ -24,7 +24,9 @@ from passnum.core.exceptions import InvalidInput
 from passnum.core.money import format_euros
 from passnum.orders.models import Order
 from passnum.passes import codes as pass_codes
+from passnum.passes.enums import PassStatus
 from passnum.passes.models import Booklet, Pass
+from passnum.passes.offline import pass_fragment
 from passnum.passes.printing import layout as L
 from passnum.passes.printing.content import PrintContent
 from passnum.passes.printing.cover import define_cover_form, draw_cover, logo_reader
@@ -106,12 +108,20 @@ def booklets_of(order: Order, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Bookl
     """The order's booklets with their passes, read by serial `chunk_size` rows at a time."""
     rows = (
         Pass.objects.filter(order=order)
+        .exclude(status=PassStatus.REPLACED)  # its code is refused; its replacement is printed
         .order_by("serial")
         .values_list("booklet__number", "serial", "code")
         .iterator(chunk_size=chunk_size)
     )
+    face, last_day = order.face_value_cents, order.expires_on
     for number, passes in itertools.groupby(rows, key=lambda row: row[0]):
-        yield BookletToPrint(number=number, passes=[(serial, code) for _n, serial, code in passes])
+        yield BookletToPrint(
+            number=number,
+            passes=[
+                (serial, code, pass_fragment(code=code, face_value_cents=face, last_day=last_day))
+                for _n, serial, code in passes
+            ],
+        )
 
 
 def proof_booklets_of(order: Order, *, count: int) -> list[BookletToPrint]:
@@ -129,7 +139,7 @@ def proof_booklets_of(order: Order, *, count: int) -> list[BookletToPrint]:
     return [
         BookletToPrint(
             number=number,
-            passes=[(first + i, codes[b * size + i]) for i in range(size)],
+            passes=[(first + i, codes[b * size + i], "") for i in range(size)],
         )
         for b, (number, first) in enumerate(numbers)
     ]

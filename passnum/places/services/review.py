@@ -105,6 +105,17 @@ def validate_bank_details(*, acting: Acting, file: ProviderFile) -> ProviderFile
     acting.require_kind(OrganisationKind.OPERATOR)
     if not file.iban:
         raise DomainError(_("Aucune coordonnée bancaire à valider."))
+    from schwifty import BIC, IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    from passnum.places.services.files import InvalidBankDetails
+
+    try:  # never validate what a payout's SEPA file would refuse (stored by other means)
+        IBAN(file.iban)
+        if file.bic:
+            BIC(file.bic)
+    except SchwiftyException as exc:
+        raise InvalidBankDetails(_("IBAN ou BIC invalide : vérifiez chaque caractère.")) from exc
     with transaction.atomic():
         ProviderFile.objects.filter(pk=file.pk, iban=file.iban).update(
             bank_validated_at=timezone.now(), bank_validated_by=acting.user

@@ -76,7 +76,20 @@ def start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def grid(request: HttpRequest) -> HttpResponse:
     """The scoring grid, public: what each answer is worth and the threshold."""
-    return render(request, "www/qualification/grid.html", {"grid": CURRENT_GRID})
+    from django.conf import settings
+
+    return render(
+        request,
+        "www/qualification/grid.html",
+        {
+            "grid": CURRENT_GRID,
+            "feedback_rule": {
+                "answers": settings.PASSNUM_FEEDBACK_MIN_ANSWERS,
+                "useful": settings.PASSNUM_FEEDBACK_MIN_USEFUL_PERCENT,
+                "days": settings.PASSNUM_FEEDBACK_PERIOD_DAYS,
+            },
+        },
+    )
 
 
 # The form's field for each argument of register_provider its errors name.

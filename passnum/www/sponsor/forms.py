@@ -150,7 +150,10 @@ class OrderForm(DsfrForm):
     )
     valid_until = forms.DateField(
         label=_("Fin de validité des pass"),
-        help_text=_("Par défaut le 31 décembre de cette année ; 5 ans au plus."),
+        help_text=_(
+            "Par défaut le 31 décembre de cette année (de l'année suivante pour une commande "
+            "passée à partir d'octobre) ; 5 ans au plus."
+        ),
         initial=default_valid_until,
         widget=DateInput(),
     )

@@ -16,6 +16,7 @@ urlpatterns = [
     path("commandes/<int:order_id>/modifier/", views.order_edit, name="edit"),
     path("commandes/<int:order_id>/supprimer/", views.order_delete, name="delete"),
     path("commandes/<int:order_id>/accepter/", views.order_accept, name="accept"),
+    path("commandes/<int:order_id>/confirmer-fin/", views.order_confirm_end, name="confirm_end"),
     path("commandes/<int:order_id>/devis.pdf", views.order_quote, name="quote"),
     path(
         "commandes/<int:order_id>/documents/<int:invoice_id>.pdf",

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,8 +39,12 @@ from passnum.orders.proofs import (
     update_print_content,
 )
 from passnum.orders.services import create_order
+from passnum.orders.timeline import confirm_order_end, end_alert, order_timeline, orders_ending
 from passnum.orders.validation import validate_rules
+from passnum.passes.distribution import distribution_stop_date
+from passnum.passes.distribution_selectors import order_figures
 from passnum.redemptions.rules import allowed_places
+from passnum.www.distribution.common import by_state
 from passnum.www.sponsor.common import (
     STATUS_BADGES,
     is_order_sponsor,
@@ -71,7 +76,11 @@ def orders(request: HttpRequest, acting: Acting) -> HttpResponse:
     return render(
         request,
         "www/sponsor/orders.html",
-        {"page": page, "rows": [_amounts(order) for order in page]},
+        {
+            "page": page,
+            "rows": [_amounts(order) for order in page],
+            "ending": orders_ending(acting=acting),
+        },
     )
 
 
@@ -246,9 +255,28 @@ def _detail(
             "issuing": issuing,
             "print_form": print_form,
             "payment_form": payment_form,
+            **_distribution_context(acting, order, shown=sponsor or operator),
+            "end_alert": end_alert(order),
+            "timeline": order_timeline(order),
         },
         status=status,
     )
+
+
+def _distribution_context(acting: Acting, order: Order, *, shown: bool) -> dict[str, Any]:
+    """The order page's "Distribution" block (www/sponsor/_order_distribution.html): once the
+    passes are issued, their booklets by state and their passes by status; links to the
+    distribution pages for the sponsor, read-only for operator staff."""
+    if not shown or order.issued_at is None:
+        return {"distribution": None}
+    figures = order_figures(acting=acting, order=order)
+    stop = distribution_stop_date(order)
+    return {
+        "distribution": figures,
+        "distribution_states": by_state(figures.booklets.states),
+        "distributable": order.status == OrderStatus.PAID and timezone.localdate() <= stop,
+        "distribution_stop": stop,
+    }
 
 
 def _order_action(request: HttpRequest, order: Order, action: Any, success: str) -> HttpResponse:
@@ -282,6 +310,27 @@ def order_accept(request: HttpRequest, acting: Acting, order_id: int) -> HttpRes
             "Ils seront activés à réception du paiement."
         )
     messages.success(request, text % {"count": accepted.quantity})
+    return redirect("orders:detail", order.pk)
+
+
+@require_POST
+@order_page
+def order_confirm_end(request: HttpRequest, acting: Acting, order_id: int) -> HttpResponse:
+    """ "Confirmer la fin de validité" (J-7, orders/timeline.py)."""
+    order = scoped_order(acting, order_id)
+    try:
+        confirm_order_end(acting=acting, order=order)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _(
+                "Fin de validité confirmée. Les pass non utilisés le %(date)s expireront ; "
+                "l'avoir de leur valeur faciale sera émis ensuite."
+            )
+            % {"date": order.expires_on.strftime("%d/%m/%Y")},
+        )
     return redirect("orders:detail", order.pk)
 
 

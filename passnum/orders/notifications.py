@@ -1,0 +1,87 @@
+"""E-mails of an order's end of validity (`orders/timeline.py`) to the sponsor's members, sent
+after the step's commit, in the instance's language."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from passnum.accounts.models import Membership
+from passnum.orders.enums import Milestone
+from passnum.orders.models import Order, OrderMilestone
+from passnum.passes.enums import BookletState
+
+
+def notify_milestone(*, order_id: int, step: str) -> None:
+    order = Order.objects.select_related("sponsor").get(pk=order_id)
+    milestone = OrderMilestone.objects.get(order=order, step=step)
+    recipients = sorted(
+        Membership.objects.filter(organisation=order.sponsor).values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = _message(order, milestone)
+        link = settings.SITE_URL.rstrip("/") + reverse("orders:detail", args=[order.pk])
+        body += "\n\n" + _("La commande sur passnum : %(link)s") % {"link": link}
+        send_mail(subject, body, None, recipients)
+
+
+def _message(order: Order, milestone: OrderMilestone) -> tuple[str, str]:
+    names = {
+        "reference": order.reference,
+        "end": order.valid_until.strftime("%d/%m/%Y"),
+        "expiry": order.expires_on.strftime("%d/%m/%Y"),
+    }
+    if milestone.step == Milestone.ALERTED:
+        states = milestone.details.get("states", {})
+        handed = sum(
+            states.get(state, 0)
+            for state in (BookletState.HANDED_OUT, BookletState.STARTED, BookletState.FINISHED)
+        )
+        not_handed = states.get(BookletState.IN_STOCK, 0) + states.get(
+            BookletState.AT_DISTRIBUTOR, 0
+        )
+        figures = _(
+            "Carnets émis : %(issued)s ; remis : %(handed)s ; pas encore remis : %(not_handed)s ; "
+            "entamés : %(started)s."
+        ) % {
+            "issued": milestone.details.get("booklets", 0),
+            "handed": handed,
+            "not_handed": not_handed,
+            "started": states.get(BookletState.STARTED, 0),
+        }
+        return (
+            _("Commande %(reference)s : fin de validité le %(end)s") % names,
+            _(
+                "Les pass de la commande %(reference)s sont valables jusqu'au %(end)s (et utilisables "
+                "jusqu'au %(expiry)s avec la tolérance). La distribution des carnets s'arrête "
+                "%(stop)s jours avant la fin de validité."
+            )
+            % (names | {"stop": settings.PASSNUM_DISTRIBUTION_STOP_DAYS})
+            + "\n\n"
+            + figures,
+        )
+    if milestone.step == Milestone.CONFIRMATION_ASKED:
+        return (
+            _("Commande %(reference)s : confirmez la fin de validité") % names,
+            _(
+                "La validité des pass de la commande %(reference)s se termine le %(end)s. "
+                "Confirmez-la sur la page de la commande. Les pass non utilisés le %(expiry)s "
+                "expireront ; un avoir de leur valeur faciale vous sera adressé ensuite."
+            )
+            % names,
+        )
+    number = milestone.details.get("credit_note", "")
+    passes = milestone.details.get("passes", 0)
+    if number:
+        body = _(
+            "L'avoir %(number)s rembourse la valeur faciale des %(passes)s pass non utilisés de la "
+            "commande %(reference)s. Il est téléchargeable sur la page de la commande."
+        ) % (names | {"number": number, "passes": passes})
+    else:
+        body = (
+            _("Tous les pass de la commande %(reference)s ont été utilisés : aucun avoir.") % names
+        )
+    return (_("Commande %(reference)s : clôture") % names, body)
