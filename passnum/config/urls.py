@@ -52,6 +52,7 @@ urlpatterns = [
     path("p/", pass_page.lookup, name="pass_lookup"),
     path("p/<str:code>", pass_page.pass_page, name="pass_page"),
     path("p/<str:code>/avis", feedback.from_pass, name="feedback_pass"),
+    path("p/<str:code>/lieux.geojson", pass_page.pass_places_geojson, name="pass_places_geojson"),
     path("avis/resultats/", feedback.results, name="feedback_results"),
     path("avis/<str:token>", feedback.from_link, name="feedback_link"),
     path("lieux/", public.places, name="public_places"),

@@ -108,11 +108,57 @@ def pass_page(request: HttpRequest, code: str) -> HttpResponse:
             "matches": matches,
             "near_error": error,
             "page_url": reverse("pass_page", kwargs={"code": code}),
+            "geojson_url": reverse("pass_places_geojson", kwargs={"code": code})
+            + ("?" + request.GET.urlencode() if request.GET else ""),
+            "tile_url": settings.PASSNUM_MAP_TILE_URL,
+            "tile_attribution": settings.PASSNUM_MAP_TILE_ATTRIBUTION,
         },
         status=400 if error else 200,
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@require_GET
+@never_cache
+def pass_places_geojson(request: HttpRequest, code: str) -> JsonResponse:
+    """The places the pass page lists, as GeoJSON for its map (the same search, the same
+    throttle: the map's request counts as a reading of the code)."""
+    wait = Window("pass-page", settings.PASSNUM_PASS_PAGE_CHECKS_PER_MINUTE).hit(
+        client_address(request)
+    )
+    if wait:
+        response = JsonResponse({"type": "FeatureCollection", "features": []}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    found = pass_for_holder(code[:40])
+    if isinstance(found, str):
+        return JsonResponse({"type": "FeatureCollection", "features": []}, status=404)
+    places, _where, _matches, _error = _nearby(found, NearForm(request.GET or None))
+    features = [
+        {
+            "type": "Feature",
+            "id": str(near.place.standard_id),
+            "geometry": {
+                "type": "Point",
+                "coordinates": [
+                    round(float(near.place.longitude), 6),
+                    round(float(near.place.latitude), 6),
+                ],
+            },
+            "properties": {
+                "id": str(near.place.standard_id),
+                "name": near.place.name,
+                "commune": near.place.commune_name,
+                "url": reverse("public_place", args=[near.place.standard_id]),
+            },
+        }
+        for near in places
+    ]
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features},
+        content_type="application/geo+json",
+    )
 
 
 def _nearby(holder: HolderView, form: NearForm):

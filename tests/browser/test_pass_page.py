@@ -37,6 +37,7 @@ def test_the_pass_page_is_accessible(page: Page, live_server, pass_code):
     page.get_by_label("Votre commune ou votre code postal").fill("Bordeaux")
     page.get_by_role("button", name="Chercher").click()
     expect(page.locator("#places > li")).to_have_count(len(places))
+    expect(page.locator("#places-map .leaflet-marker-icon")).to_have_count(len(places))
     violations += audit(page, "pass page with places")
     page.goto("/p/ABCDE-23456-FGH7K")
     expect(page.locator("#pass-problem")).to_be_visible()

@@ -49,6 +49,19 @@ def test_a_usable_pass_with_the_nearest_places_that_accept_it(order, place):
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
+def test_the_map_reads_the_same_places_as_geojson(order, place):
+    offer(place)
+    code = passes_of(order)[0].code
+    page_of_places = Client().get(reverse("pass_page", kwargs={"code": code}), {"commune": "33000"})
+    page_text = page_of_places.text
+    assert 'id="places-map-section"' in page_text
+    url = reverse("pass_places_geojson", kwargs={"code": code})
+    assert f'data-geojson-url="{url}?commune=33000"' in page_text
+    collection = Client().get(url, {"commune": "33000"}).json()
+    assert [f["properties"]["name"] for f in collection["features"]] == [place.name]
+    assert Client().get(reverse("pass_places_geojson", kwargs={"code": "ABC"})).status_code == 404
+
+
 def test_near_me_by_position_and_by_postcode(order, place):
     offer(place)
     code = passes_of(order)[0].code

@@ -86,8 +86,9 @@
     }
 
     var form = document.getElementById("places-search");
-    var latitude = form && parseFloat(form.elements.lat.value);
-    var longitude = form && parseFloat(form.elements.lon.value);
+    // Without the search form (the pass page's map) there is no circle: isFinite(null) is true.
+    var latitude = form ? parseFloat(form.elements.lat.value) : NaN;
+    var longitude = form ? parseFloat(form.elements.lon.value) : NaN;
     var around = null;
     if (isFinite(latitude) && isFinite(longitude)) {
       var radiusKm = parseFloat(section.getAttribute("data-radius-km")) || 10;
