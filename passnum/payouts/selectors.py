@@ -2,7 +2,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from passnum.accounts.enums import MemberRole, OrganisationKind
-from passnum.accounts.models import Membership
+from passnum.accounts.models import Membership, Organisation
 from passnum.accounts.selectors import Acting
 from passnum.core.exceptions import NotFound
 from passnum.payouts.enums import TransferStatus
@@ -135,4 +135,14 @@ def log_of_run(*, acting: Acting, run: PayoutRun) -> QuerySet[PayoutLog]:
         .filter(Q(transfer__isnull=True) | ~Q(to_status=TransferStatus.EXECUTED))
         .select_related("actor", "transfer")
         .order_by("created_at", "pk")
+    )
+
+
+def last_carried(*, provider: Organisation) -> CarriedProvider | None:
+    """The provider's row in the latest run if that run carried it (unpaid, and why)."""
+    latest = PayoutRun.objects.order_by("-number").first()
+    if latest is None:
+        return None
+    return (
+        CarriedProvider.objects.filter(run=latest, provider=provider).select_related("run").first()
     )

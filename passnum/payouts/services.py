@@ -202,6 +202,11 @@ def _pay(*, run: PayoutRun, actor: User, totals: list[tuple]) -> None:
                 )
             )
     CarriedProvider.objects.bulk_create(carried)
+    if carried:
+        from passnum.payouts.notifications import notify_carried
+
+        run_id = run.pk
+        transaction.on_commit(lambda: notify_carried(run_id=run_id))
     if not paid:
         return
     references = [

@@ -258,3 +258,21 @@ def test_several_providers_each_get_their_own_transfer(sponsor, operator, paid_o
     assert len({t.end_to_end_id for t in transfers.values()}) == 3
     assert all(payable(p) == 0 for p in providers)
     assert check_ledger() == []
+
+
+def test_a_carried_provider_is_told_why_by_mail_and_on_its_page(
+    provider, place, paid_order, operator, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from django.urls import reverse
+
+    from tests.www.test_pages import logged_in
+
+    redeem_at(provider, place, passes_of(paid_order)[:1], at(2026, 11, 5))
+    with django_capture_on_commit_callbacks(execute=True):
+        run(operator)
+    (message,) = mail.outbox
+    assert message.to == [provider.user.email]
+    assert "Aucune coordonnée bancaire enregistrée" in message.body
+    page = logged_in(provider).get(reverse("payouts:mine")).text
+    assert 'id="carried-alert"' in page and "Aucune coordonnée bancaire enregistrée" in page

@@ -14,6 +14,7 @@ from passnum.accounts.selectors import Acting
 from passnum.core.money import format_euros
 from passnum.payouts import selectors
 from passnum.payouts.dashboard import Figures, period_label, provider_payments
+from passnum.payouts.selectors import last_carried
 from passnum.www.dashboards import FORMATS, _export, _with_charts
 from passnum.www.distribution.common import scoped
 from passnum.www.payouts.finance import STATUS_BADGES, statement_response
@@ -59,6 +60,7 @@ def mine(request: HttpRequest, acting: Acting) -> HttpResponse:
             "now": timezone.now(),
             "export_base": reverse("payouts:mine_export", args=["t", "csv"]).removesuffix("t.csv"),
             "query": "",
+            "carried": last_carried(provider=acting.organisation),
         },
     )
 
