@@ -178,6 +178,13 @@ def build_demo() -> DemoWorld:
                 provider=provider,
                 place=places[0],
             )
+    # The dashboards' pre-counts and the open data, as the daily jobs would make them: a newcomer
+    # sees figures at once rather than "not calculated yet".
+    from passnum.dashboards.territory import refresh_territory_rollup
+    from passnum.dashboards.usage import refresh_all_usage_tallies
+
+    refresh_all_usage_tallies()
+    refresh_territory_rollup()
     samples = Pass.objects.filter(
         order__sponsor=sponsor.organisation, order__label=PAID_LABEL, status=PassStatus.ACTIVE
     ).order_by("serial")[:3]
