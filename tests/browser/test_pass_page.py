@@ -63,3 +63,37 @@ def test_the_pass_page_works_without_javascript(browser, live_server, pass_code)
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
     finally:
         context.close()
+
+
+def test_feedback_from_the_pass_page(page: Page, live_server):
+    """After a service, the person opens the pass page (its QR) and gives feedback: three
+    questions, no account; accessible at desktop width and 320 px."""
+    from passnum.feedback.models import Feedback
+    from tests.factories import offer
+    from tests.redemptions.test_redeem import redeem
+
+    only_live_server(page, live_server)
+    (place,) = qualified_places_with_offers(1)
+    provider = make_acting(OrganisationKind.PROVIDER, organisation=place.organisation)
+    order = make_order(
+        sponsor=make_acting(OrganisationKind.SPONSOR),
+        operator=make_acting(OrganisationKind.OPERATOR),
+        quantity=10,
+    )
+    item = passes_of(order)[0]
+    offer(place)
+    redeem(provider, place, [item])
+    violations = []
+    page.goto(f"/p/{pass_codes.display(item.code)}")
+    expect(page.locator("#pass-state")).to_have_attribute("data-state", "used")
+    page.get_by_role("link", name="Donner mon avis").click()
+    expect(page.locator("#feedback-form")).to_be_visible()
+    violations += audit(page, "feedback form")
+    page.get_by_text("Beaucoup").click()
+    page.get_by_role("group", name="Reviendriez-vous dans ce lieu ?").get_by_text("Oui").click()
+    page.get_by_role("button", name="Envoyer mon avis").click()
+    expect(page.locator("#feedback-thanks")).to_be_visible()
+    violations += audit(page, "feedback thanks")
+    assert_accessible(violations)
+    feedback = Feedback.objects.get()
+    assert (feedback.useful, feedback.would_return, feedback.place_id) == (4, "yes", place.pk)

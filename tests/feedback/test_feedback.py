@@ -172,3 +172,21 @@ def test_the_scan_result_shows_the_feedback_qr(used, provider, place):
     image = pdf[0].render(scale=3, grayscale=True).to_pil()
     (result,) = zxingcpp.read_barcodes(image)
     assert result.text == link
+
+
+def test_reviewers_see_the_feedback_of_the_files_places(
+    provider, place, sponsor, operator, settings
+):
+    from passnum.places.models import ProviderFile
+
+    settings.PASSNUM_FEEDBACK_MIN_ANSWERS = 2
+    order = make_order(sponsor=sponsor, operator=operator, quantity=10)
+    for item in passes_of(order)[:2]:
+        redemption = redeem(provider, place, [item]).redemption
+        record_feedback(redemption=redemption, useful=1, would_return="no")
+    from tests.factories import give_bank_details
+
+    file = give_bank_details(provider)  # opens the provider's file
+    assert ProviderFile.objects.filter(pk=file.pk).exists()
+    page = logged_in(operator).get(reverse("qualification:review_file", args=[file.pk])).text
+    assert 'id="review-feedback"' in page and "À examiner" in page

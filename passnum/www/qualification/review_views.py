@@ -133,6 +133,15 @@ def _place_details(place: Place) -> dict[str, Any]:
     }
 
 
+def _feedback_of(acting: Acting, places: Any) -> list[Any]:
+    """The beneficiaries' feedback on the file's places (the public rule's flag included), for
+    the reviewers deciding a suspension or a requalification (SPEC §4)."""
+    from passnum.feedback import selectors as feedback
+
+    found = feedback.visible_feedback(acting=acting).filter(place__in=places)
+    return feedback.results_by_place(found)
+
+
 def _file_page(
     request: HttpRequest,
     acting: Acting,
@@ -162,6 +171,7 @@ def _file_page(
             "decision_form": decision_form or DecisionForm(),
             "comment_form": comment_form or CommentForm(),
             "can_validate_bank": acting.kind == OrganisationKind.OPERATOR and bool(file.iban),
+            "feedback": _feedback_of(acting, places),
             "error": error,
         },
         status=400 if refused else 200,
