@@ -226,6 +226,7 @@ def verify(path: str, order, pages: int) -> str:
     except ImportError:
         return "skipped (pip install -e '.[dev]' for pypdfium2 and zxing-cpp)"
     from passnum.passes.models import Pass
+    from passnum.passes.offline import verify_fragment
 
     codes = set(Pass.objects.filter(order=order).values_list("code", flat=True))
     document = pypdfium2.PdfDocument(path)
@@ -242,13 +243,18 @@ def verify(path: str, order, pages: int) -> str:
             urls = [r.text for r in results if r.format == zxingcpp.BarcodeFormat.QRCode]
             found += len(texts)
             problems += sum(text not in codes for text in texts)
-            problems += sum(url.rsplit("/", 1)[-1] not in codes for url in urls)
+            # The QR: the pass page's URL, then `#` and the signed facts (passes/offline.py).
+            for url in urls:
+                address, _hash, fragment = url.partition("#")
+                code = address.rsplit("/", 1)[-1]
+                signed = verify_fragment(code=code, fragment=fragment)
+                problems += code not in codes or signed is None
             problems += abs(len(texts) - 5) + abs(len(urls) - 5)
     finally:
         document.close()
     verdict = "OK" if not problems else f"{problems} PROBLEMS"
     return (
-        f"{verdict}: {found} Code 128 and as many QR codes on pages "
+        f"{verdict}: {found} Code 128 and as many signed QR codes on pages "
         f"{', '.join(str(n + 1) for n in numbers)}"
     )
 
