@@ -27,7 +27,7 @@ from passnum.passes.printing import render_booklets
 from passnum.redemptions.models import OfflineOutcome, OfflineScan, Redemption
 from passnum.redemptions.services import redeem_passes
 from tests.browser.test_accessibility import audit, describe
-from tests.browser.test_scan_page import log_in, watch
+from tests.browser.test_scan_page import PHOTO_DPI, log_in, watch
 from tests.factories import PlaceFactory, make_acting, make_order, offer, passes_of
 
 pytestmark = [
@@ -47,7 +47,7 @@ def printed_pass(order, site_url: str) -> tuple[Image.Image, str]:
     render_booklets(order=order, output=output, site_url=site_url)
     document = pypdfium2.PdfDocument(output.getvalue())
     try:
-        sheet = document[1].render(scale=150 / 72).to_pil().convert("RGB")
+        sheet = document[1].render(scale=PHOTO_DPI / 72).to_pil().convert("RGB")
     finally:
         document.close()
     strip = sheet.crop((0, 0, sheet.width, sheet.height // 5))

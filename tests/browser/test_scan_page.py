@@ -33,18 +33,21 @@ pytestmark = [
     pytest.mark.usefixtures("reference_data"),
 ]
 
+# A photo of the pass: its signed QR code (about version 8, ~57 modules over 25 mm) needs ~3
+# pixels a module for the page's JavaScript decoder; 200 dpi gives ~3.5 (150 dpi, ~2.6, was flaky).
+PHOTO_DPI = 200
 PRICE = 1500  # 15 €: one 10 € pass leaves 5 € to pay
 
 
 def printed_pass(order, site_url: str) -> tuple[Image.Image, str]:
     """The first pass of the order's printed booklets as a picture (the top strip of the first
-    page of passes, at 150 dpi, as a phone's photo of it would be), and the code its Code 128
+    page of passes, at PHOTO_DPI, as a phone's photo of it would be), and the code its Code 128
     holds, read back by zxing-cpp."""
     output = io.BytesIO()
     render_booklets(order=order, output=output, site_url=site_url)
     document = pypdfium2.PdfDocument(output.getvalue())
     try:
-        sheet = document[1].render(scale=150 / 72).to_pil().convert("RGB")
+        sheet = document[1].render(scale=PHOTO_DPI / 72).to_pil().convert("RGB")
     finally:
         document.close()
     strip = sheet.crop((0, 0, sheet.width, sheet.height // 5))
