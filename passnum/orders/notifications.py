@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from passnum.accounts.models import Membership
 from passnum.orders.enums import Milestone
 from passnum.orders.models import Order, OrderMilestone
-from passnum.passes.enums import BookletState
+from passnum.orders.timeline import BookletFigures
 
 
 def notify_milestone(*, order_id: int, step: str) -> None:
@@ -35,22 +35,15 @@ def _message(order: Order, milestone: OrderMilestone) -> tuple[str, str]:
         "expiry": order.expires_on.strftime("%d/%m/%Y"),
     }
     if milestone.step == Milestone.ALERTED:
-        states = milestone.details.get("states", {})
-        handed = sum(
-            states.get(state, 0)
-            for state in (BookletState.HANDED_OUT, BookletState.STARTED, BookletState.FINISHED)
-        )
-        not_handed = states.get(BookletState.IN_STOCK, 0) + states.get(
-            BookletState.AT_DISTRIBUTOR, 0
-        )
+        booklets = BookletFigures(milestone.details.get("states", {}))
         figures = _(
             "Carnets émis : %(issued)s ; remis : %(handed)s ; pas encore remis : %(not_handed)s ; "
             "entamés : %(started)s."
         ) % {
-            "issued": milestone.details.get("booklets", 0),
-            "handed": handed,
-            "not_handed": not_handed,
-            "started": states.get(BookletState.STARTED, 0),
+            "issued": booklets.issued,
+            "handed": booklets.handed_out,
+            "not_handed": booklets.not_handed_out,
+            "started": booklets.started,
         }
         return (
             _("Commande %(reference)s : fin de validité le %(end)s") % names,

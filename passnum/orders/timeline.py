@@ -36,6 +36,7 @@ from passnum.core.exceptions import DomainError
 from passnum.orders.enums import Milestone, OrderStatus
 from passnum.orders.exceptions import ConfirmationRefused
 from passnum.orders.models import Order, OrderMilestone, OrderTransition
+from passnum.passes.enums import BookletState
 
 DAY = datetime.timedelta(days=1)
 # Statuses that have a timeline (a draft has no passes yet, a cancelled order has no value).
@@ -328,31 +329,39 @@ def orders_ending(*, acting: Acting, today: datetime.date | None = None) -> list
 
 
 @dataclass(frozen=True)
+class BookletFigures:
+    """An order's booklets by state as its J-30 step counted them (`OrderMilestone.details`),
+    in the words of SPEC §3.7: issued, handed out, not yet handed out, started."""
+
+    states: dict[str, int]
+
+    @property
+    def issued(self) -> int:
+        return sum(self.states.values())
+
+    @property
+    def handed_out(self) -> int:
+        handed = (BookletState.HANDED_OUT, BookletState.STARTED, BookletState.FINISHED)
+        return sum(self.states.get(state, 0) for state in handed)
+
+    @property
+    def not_handed_out(self) -> int:
+        waiting = (BookletState.IN_STOCK, BookletState.AT_DISTRIBUTOR)
+        return sum(self.states.get(state, 0) for state in waiting)
+
+    @property
+    def started(self) -> int:
+        return self.states.get(BookletState.STARTED, 0)
+
+
+@dataclass(frozen=True)
 class EndingAlert:
     """An order's end-of-validity alert as the sponsor dashboard shows it, with its booklets as
     counted by the J-30 step (None before that step ran)."""
 
     order: Order
     alert: str
-    booklets: dict[str, int] | None
-
-    @property
-    def handed_out(self) -> int:
-        states = self.booklets or {}
-        return sum(states.get(state, 0) for state in ("handed_out", "started", "finished"))
-
-    @property
-    def not_handed_out(self) -> int:
-        states = self.booklets or {}
-        return states.get("in_stock", 0) + states.get("at_distributor", 0)
-
-    @property
-    def started(self) -> int:
-        return (self.booklets or {}).get("started", 0)
-
-    @property
-    def issued(self) -> int:
-        return sum((self.booklets or {}).values())
+    booklets: BookletFigures | None
 
 
 def ending_alerts(*, acting: Acting, order: Order | None = None) -> list[EndingAlert]:
@@ -374,7 +383,12 @@ def ending_alerts(*, acting: Acting, order: Order | None = None) -> list[EndingA
         EndingAlert(
             order=o,
             alert=a,
-            booklets=(details.get(o.pk) or {}).get("states"),
+            booklets=_figures(details.get(o.pk)),
         )
         for o, a in found
     ]
+
+
+def _figures(details: dict | None) -> BookletFigures | None:
+    states = (details or {}).get("states")
+    return BookletFigures(states) if states is not None else None

@@ -12,13 +12,13 @@ from django.views.decorators.http import require_http_methods
 
 from passnum.accounts.enums import OrganisationKind
 from passnum.core.exceptions import DomainError
-from passnum.core.throttle import Window, client_address
 from passnum.feedback import selectors
 from passnum.feedback.enums import Return, Usefulness
 from passnum.feedback.services import check_feedback_possible, record_feedback, redemption_of_token
 from passnum.passes.holder import pass_for_holder
 from passnum.redemptions.models import Redemption
 from passnum.www.acting import current_acting
+from passnum.www.pass_page import throttled
 
 
 class FeedbackForm(forms.Form):
@@ -46,21 +46,10 @@ class FeedbackForm(forms.Form):
         ]
 
 
-def _throttled(request: HttpRequest) -> HttpResponse | None:
-    wait = Window("pass-page", settings.PASSNUM_PASS_PAGE_CHECKS_PER_MINUTE).hit(
-        client_address(request)
-    )
-    if not wait:
-        return None
-    response = render(request, "www/pass/too_many.html", {"seconds": wait}, status=429)
-    response["Retry-After"] = str(wait)
-    return response
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def from_pass(request: HttpRequest, code: str) -> HttpResponse:
-    refused = _throttled(request)
+    refused = throttled(request)
     if refused:
         return refused
     holder = pass_for_holder(code[:40])
@@ -74,7 +63,7 @@ def from_pass(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def from_link(request: HttpRequest, token: str) -> HttpResponse:
-    refused = _throttled(request)
+    refused = throttled(request)
     if refused:
         return refused
     try:

@@ -53,6 +53,23 @@ class NearForm(forms.Form):
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
 
 
+def _seconds_to_wait(request: HttpRequest) -> int | None:
+    """Counts one reading of a pass code by this client address; the seconds it must wait if
+    it is over PASSNUM_PASS_PAGE_CHECKS_PER_MINUTE (the pass page, its map, its feedback)."""
+    window = Window("pass-page", settings.PASSNUM_PASS_PAGE_CHECKS_PER_MINUTE)
+    return window.hit(client_address(request))
+
+
+def throttled(request: HttpRequest) -> HttpResponse | None:
+    """The 429 page (with Retry-After) if this client read too many codes, else None."""
+    wait = _seconds_to_wait(request)
+    if not wait:
+        return None
+    response = render(request, "www/pass/too_many.html", {"seconds": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 @require_GET
 def jwks(request: HttpRequest) -> JsonResponse:
     """The instance's public keys (RFC 7517): what checks the signed QR code of a pass."""
@@ -80,13 +97,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def pass_page(request: HttpRequest, code: str) -> HttpResponse:
-    wait = Window("pass-page", settings.PASSNUM_PASS_PAGE_CHECKS_PER_MINUTE).hit(
-        client_address(request)
-    )
-    if wait:
-        response = render(request, "www/pass/too_many.html", {"seconds": wait}, status=429)
-        response["Retry-After"] = str(wait)
-        return response
+    refused = throttled(request)
+    if refused:
+        return refused
     found = pass_for_holder(code[:40])
     if isinstance(found, str):
         return render(
@@ -124,9 +137,7 @@ def pass_page(request: HttpRequest, code: str) -> HttpResponse:
 def pass_places_geojson(request: HttpRequest, code: str) -> JsonResponse:
     """The places the pass page lists, as GeoJSON for its map (the same search, the same
     throttle: the map's request counts as a reading of the code)."""
-    wait = Window("pass-page", settings.PASSNUM_PASS_PAGE_CHECKS_PER_MINUTE).hit(
-        client_address(request)
-    )
+    wait = _seconds_to_wait(request)
     if wait:
         response = JsonResponse({"type": "FeatureCollection", "features": []}, status=429)
         response["Retry-After"] = str(wait)

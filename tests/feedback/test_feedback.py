@@ -190,3 +190,15 @@ def test_reviewers_see_the_feedback_of_the_files_places(
     assert ProviderFile.objects.filter(pk=file.pk).exists()
     page = logged_in(operator).get(reverse("qualification:review_file", args=[file.pk])).text
     assert 'id="review-feedback"' in page and "À examiner" in page
+
+
+def test_feedback_pages_count_against_the_pass_page_throttle(used, settings):
+    settings.PASSNUM_PASS_PAGE_CHECKS_PER_MINUTE = 2
+    item, _redemption = used
+    client = Client(REMOTE_ADDR="198.51.100.20")
+    assert client.get(reverse("pass_page", kwargs={"code": item.code})).status_code == 200
+    assert client.get(reverse("feedback_pass", kwargs={"code": item.code})).status_code == 200
+    refused = client.get(reverse("feedback_link", kwargs={"token": "x"}))
+    assert refused.status_code == 429 and refused["Retry-After"]
+    geojson = client.get(reverse("pass_places_geojson", kwargs={"code": item.code}))
+    assert geojson.status_code == 429 and geojson["Retry-After"]

@@ -167,6 +167,8 @@ def test_a_whole_year_day_by_day(
         dates[Milestone.CREDITED],
     ]
     assert "fin de validité" in mails_on[dates[Milestone.ALERTED]][0]
+    alert = next(m for m in mail.outbox if m.subject == mails_on[dates[Milestone.ALERTED]][0])
+    assert "Carnets émis : 3 ; remis : 1 ; pas encore remis : 2 ; entamés : 1." in alert.body
     # The unpaid order: alerted, stopped, asked, expired unfunded, never credited.
     unpaid_steps = steps_of(unpaid)
     assert set(unpaid_steps) == {

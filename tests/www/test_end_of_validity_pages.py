@@ -2,6 +2,7 @@
 timeline of each order; nobody else confirms or sees another sponsor's."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -102,7 +103,10 @@ def test_the_dashboard_shows_the_j30_alert_with_the_booklets(sponsor, operator, 
         )
     for page in (overall, of_order):
         assert f'id="end-alert-{order.pk}"' in page
-        assert f'id="end-figures-{order.pk}"' in page
+        figures = page[page.index(f'id="end-figures-{order.pk}"') :]
+        # one booklet, in stock: issued 1, handed out 0, not yet handed out 1, started 0
+        row = figures[figures.index("<tbody>") : figures.index("</tbody>")]
+        assert re.findall(r"<td>(\d+)</td>", row) == ["1", "0", "1", "0"]
     assert reverse("orders:confirm_end", args=[order.pk]) not in staff
     stranger = make_acting(OrganisationKind.SPONSOR)
     with at(datetime.date(2027, 6, 2)):
