@@ -90,7 +90,7 @@ def departement_out(departement: Departement) -> dict:
 def geography_communes(
     request: HttpRequest,
     q: Annotated[Text, Field(min_length=1, max_length=100)] | None = None,
-    postcode: Annotated[str, Field(max_length=5, pattern=r"^\d{5}$")] | None = None,
+    postcode: Annotated[str, Field(max_length=5, pattern=r"^[0-9]{5}$")] | None = None,
     limit: int = Query(10, ge=1, le=selectors.MAX_LIMIT),
 ):
     if (q is None) == (postcode is None):

@@ -19,7 +19,7 @@ from passnum.dashboards.enums import OpenDataLevel
 
 router = Router(tags=["Données ouvertes"])
 ERRORS = {400: Error, 404: Error}
-MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"  # not \d: it takes "٢" too
 Month = Annotated[str, Field(min_length=7, max_length=7, pattern=MONTH_PATTERN)]
 AreaCode = Annotated[str, Field(min_length=2, max_length=3, pattern=r"^[0-9][0-9AB][0-9]?$")]
 

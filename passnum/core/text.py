@@ -21,3 +21,13 @@ MULTI_LINE_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"
 def has_forbidden_characters(value: str, *, multiline: bool = False) -> bool:
     """True if `value` holds a control character (NUL included) or a lone surrogate."""
     return bool((_MULTI_LINE if multiline else _SINGLE_LINE).search(value))
+
+
+def ascii_int(value: str, *, max_digits: int = 15) -> int | None:
+    """`value` as a non-negative integer if it is 1 to `max_digits` ASCII digits, else None.
+
+    Not `str.isdigit()`: it accepts "²" or "٢", on which `int()` fails or which no form means."""
+    value = value.strip()
+    if not value or len(value) > max_digits or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)

@@ -16,7 +16,9 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class _Echo:
+class Echo:
+    """A file-like object whose write() returns the text: csv.writer rows for streaming."""
+
     def write(self, value: str) -> str:
         return value
 
@@ -35,7 +37,7 @@ def _csv_cell(value: object, kind: Kind) -> str:
 
 
 def csv_lines(table: Table) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";")
+    writer = csv.writer(Echo(), delimiter=";")
     yield "\ufeff" + writer.writerow([str(column.title) for column in table.columns])
     for row in table.rows:
         yield writer.writerow(

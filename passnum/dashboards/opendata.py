@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.models import Organisation
 from passnum.core.exceptions import NotFound
+from passnum.core.text import ascii_int
 from passnum.dashboards.enums import OpenDataLevel
 from passnum.dashboards.models import OpenDataCell, RollupState
 from passnum.geography.models import Departement, Region
@@ -193,9 +194,9 @@ def area_name(level: str, code: str) -> str:
         name = Region.objects.filter(code=code).values_list("name", flat=True).first()
     elif level == OpenDataLevel.DEPARTEMENT:
         name = Departement.objects.filter(code=code).values_list("name", flat=True).first()
-    elif level == OpenDataLevel.FUNDER and code.isdigit() and len(code) < 19:
+    elif level == OpenDataLevel.FUNDER and (funder := ascii_int(code)) is not None:
         name = (
-            Organisation.objects.filter(pk=int(code), kind=OrganisationKind.SPONSOR)
+            Organisation.objects.filter(pk=funder, kind=OrganisationKind.SPONSOR)
             .values_list("name", flat=True)
             .first()
         )
@@ -272,7 +273,7 @@ def area_names(level: str, codes: Iterable[str]) -> dict[str, str]:
     if level == OpenDataLevel.DEPARTEMENT:
         return dict(Departement.objects.filter(code__in=codes).values_list("code", "name"))
     if level == OpenDataLevel.FUNDER:
-        ids = [int(code) for code in codes if code.isdigit()]
+        ids = [pk for pk in map(ascii_int, codes) if pk is not None]
         return {
             str(pk): name
             for pk, name in Organisation.objects.filter(pk__in=ids).values_list("pk", "name")
@@ -287,7 +288,7 @@ def funders() -> list[dict[str, Any]]:
         .values_list("code", flat=True)
         .distinct()
     )
-    wanted = [int(code) for code in ids if code.isdigit()]
+    wanted = [pk for pk in map(ascii_int, ids) if pk is not None]
     return [
         {"id": pk, "name": name, "siren": siren}
         for pk, name, siren in Organisation.objects.filter(pk__in=wanted)

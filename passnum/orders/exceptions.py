@@ -112,5 +112,5 @@ class ConfirmationRefused(DomainError):
     code = "confirmation_refused"
     http_status = 409
     default_message = _(
-        "La fin de validité de la commande %(reference)s se confirme à partir du %(date)s."
+        "La fin de validité de la commande %(reference)s se confirme du %(date)s au %(last)s."
     )

@@ -60,12 +60,10 @@ def seller_identity() -> dict[str, Any]:
 
 
 def buyer_identity(organisation: Organisation) -> dict[str, Any]:
-    """The sponsor as it is now. `Organisation` has no postal address yet: the fields are read
-    when they exist, so the snapshot fills in once they do."""
-    address = str(getattr(organisation, "address", "") or "")
-    postcode = str(getattr(organisation, "postcode", "") or "")
-    city = str(getattr(organisation, "city", "") or getattr(organisation, "commune_name", "") or "")
-    lines = [line for line in (address, f"{postcode} {city}".strip()) if line]
+    """The sponsor as it is now: name, SIREN and postal address (set by its administrators,
+    `update_organisation_address`)."""
+    city_line = f"{organisation.postcode} {organisation.city}".strip()
+    lines = [line for line in (organisation.address, city_line) if line]
     return {
         "name": organisation.name,
         "siren": organisation.siren,

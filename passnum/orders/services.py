@@ -174,6 +174,24 @@ def record_payment(
     return locked
 
 
+def close_order(*, acting: Acting, order: Order, reason: str) -> Order:
+    """A paid order whose passes all ended (used, or expired and credited) is closed by operator
+    staff or the end-of-validity timeline (`orders/timeline.py`); logged like every transition."""
+    acting.require_kind(OrganisationKind.OPERATOR)
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        check_transition(
+            ORDER_TRANSITIONS,
+            current=locked.status,
+            target=OrderStatus.CLOSED,
+            label=locked.reference,
+        )
+        _log(order=locked, to_status=OrderStatus.CLOSED, acting=acting, reason=reason)
+        locked.status = OrderStatus.CLOSED
+        locked.save(update_fields=["status"])
+    return locked
+
+
 def cancel_order(*, acting: Acting, order: Order, reason: str) -> Order:
     """An unpaid order is cancelled by its sponsor or the operator; its passes are blocked.
 

@@ -35,7 +35,7 @@ from passnum.accounts.selectors import Acting
 from passnum.core.exceptions import DomainError
 from passnum.orders.enums import Milestone, OrderStatus
 from passnum.orders.exceptions import ConfirmationRefused
-from passnum.orders.models import Order, OrderMilestone, OrderTransition
+from passnum.orders.models import Order, OrderMilestone
 from passnum.passes.enums import BookletState
 
 DAY = datetime.timedelta(days=1)
@@ -146,7 +146,8 @@ def _do_step(
         from passnum.orders.notifications import notify_milestone
 
         order_id = order.pk
-        transaction.on_commit(lambda: notify_milestone(order_id=order_id, step=step))
+        # robust: a mail server that fails is logged; the step stays done, the run goes on
+        transaction.on_commit(lambda: notify_milestone(order_id=order_id, step=step), robust=True)
     return True
 
 
@@ -203,17 +204,10 @@ def _credit(*, acting: Acting, order: Order, today: datetime.date) -> dict:
         issue_invoice(acting=acting, order=order)  # returns the existing one if any
         note = issue_credit_note(acting=acting, order=order, pass_count=uncredited)
         details["credit_note"] = note.number
-    locked = Order.objects.select_for_update().get(pk=order.pk)
-    if locked.status == OrderStatus.PAID:
-        OrderTransition.objects.create(
-            order=locked,
-            from_status=locked.status,
-            to_status=OrderStatus.CLOSED,
-            actor=acting.user,
-            reason=str(Milestone.CREDITED.label),
-        )
-        locked.status = OrderStatus.CLOSED
-        locked.save(update_fields=["status"])
+    if Order.objects.get(pk=order.pk).status == OrderStatus.PAID:
+        from passnum.orders.services import close_order
+
+        close_order(acting=acting, order=order, reason=str(Milestone.CREDITED.label))
     return details
 
 
@@ -239,9 +233,12 @@ def confirm_order_end(*, acting: Acting, order: Order) -> OrderMilestone:
     existing = OrderMilestone.objects.filter(order=order, step=Milestone.CONFIRMED).first()
     if existing is not None:
         return existing
-    if order.status not in LIVE or not dates[Milestone.CONFIRMATION_ASKED] <= today:
+    if order.status not in LIVE or not (
+        dates[Milestone.CONFIRMATION_ASKED] <= today <= order.expires_on
+    ):
         raise ConfirmationRefused(
             date=dates[Milestone.CONFIRMATION_ASKED].strftime("%d/%m/%Y"),
+            last=order.expires_on.strftime("%d/%m/%Y"),
             reference=order.reference,
         )
     try:

@@ -114,14 +114,9 @@ def assign_booklets(
         if isinstance(selection, NextInStock):
             numbers = _next_in_stock(locked, selection.count)
             runs = _runs(numbers)
-            if len(runs) == 1:
-                targets = [in_stock.filter(number__gte=numbers[0], number__lte=numbers[-1])]
-            else:  # the numbers found (the order's row lock keeps them in stock)
-                size = _batch()
-                targets = [
-                    in_stock.filter(number__in=numbers[start : start + size])
-                    for start in range(0, len(numbers), size)
-                ]
+            # Still fresh when written: a pass may be used or blocked meanwhile (neither locks
+            # the order), and then nothing is written.
+            targets = _number_chunks(_fresh(in_stock), numbers)
         else:
             first, last = _numbers_of(locked, selection)
             held = Booklet.objects.filter(
@@ -133,7 +128,7 @@ def assign_booklets(
             runs = [(first, last)]
         expected = sum(last - first + 1 for first, last in runs)
         updated = sum(chunk.update(distributor=distributor, assigned_at=now) for chunk in targets)
-        if updated != expected:  # taken meanwhile (cannot happen under the lock): write nothing
+        if updated != expected:  # a booklet was spent or taken meanwhile: write nothing
             raise NotEnoughStock(available=updated)
         _log(
             acting=acting,
@@ -485,15 +480,20 @@ def _check_fields(
 def _held_chunks(acting: Acting, numbers: list[int]) -> list[QuerySet[Booklet]]:
     """The acting distributor's booklets among sorted `numbers`, as querysets: one range
     when the numbers are consecutive (no list of parameters), else batches of numbers."""
+    return _number_chunks(Booklet.objects.filter(distributor=acting.organisation), numbers)
+
+
+def _number_chunks(booklets: QuerySet[Booklet], numbers: list[int]) -> list[QuerySet[Booklet]]:
+    """`booklets` among the sorted `numbers`, as querysets: one range when the numbers are
+    consecutive (no list of parameters), else batches of numbers under the parameter limit."""
     if not numbers:
         return []
-    held = Booklet.objects.filter(distributor=acting.organisation)
     low, high = numbers[0], numbers[-1]
     if high - low + 1 == len(numbers):
-        return [held.filter(number__gte=low, number__lte=high)]
+        return [booklets.filter(number__gte=low, number__lte=high)]
     size = _batch()
     return [
-        held.filter(number__in=numbers[start : start + size])
+        booklets.filter(number__in=numbers[start : start + size])
         for start in range(0, len(numbers), size)
     ]
 

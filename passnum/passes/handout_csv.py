@@ -18,6 +18,7 @@ import re
 from django.utils.translation import gettext as _
 
 from passnum.accounts.selectors import Acting
+from passnum.core.text import ascii_int
 from passnum.geography.search import normalise
 from passnum.passes.distribution import (
     HandOutLine,
@@ -164,13 +165,13 @@ def _parse_row(cells: list[str], line: int, publics: dict[str, str]) -> HandOutL
             )
             % {"count": len(cells)},
         )
-    raw_number = cells[0].replace(" ", "")
-    if not raw_number.isdigit() or len(raw_number) > 18 or int(raw_number) < 1:
+    number = ascii_int(cells[0].replace(" ", ""), max_digits=18)
+    if number is None or number < 1:
         return error(
             "invalid_booklet",
             _("Numéro de carnet illisible : « %(value)s ».") % {"value": cells[0][:30]},
         )
-    booklet = int(raw_number)
+    booklet = number
     day = _date(cells[1])
     if day is None:
         return error(

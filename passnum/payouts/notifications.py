@@ -1,5 +1,8 @@
 """E-mails of the payouts, sent after the run's commit: a provider carried to the next run is
-told why (no bank details, not yet validated, invalid IBAN) and what to do."""
+told why (no bank details, not yet validated, invalid IBAN) and what to do. One provider's
+failed e-mail is logged and the others are still sent."""
+
+import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -10,6 +13,8 @@ from django.utils.translation import gettext as _
 from passnum.accounts.models import Membership
 from passnum.core.money import format_euros
 from passnum.payouts.models import CarriedProvider
+
+logger = logging.getLogger(__name__)
 
 
 def notify_carried(*, run_id: int) -> None:
@@ -30,7 +35,8 @@ def notify_carried(*, run_id: int) -> None:
                 "reason": row.get_reason_display(),
                 "link": link,
             }
-            send_mail(
+            _send(
+                recipients,
                 _("passnum : votre paiement est reporté"),
                 _(
                     "Vos %(count)s utilisation(s) de pass (%(net)s net) n'ont pas pu être payées "
@@ -39,6 +45,11 @@ def notify_carried(*, run_id: int) -> None:
                     "paiement suivant, une fois validées.\n\nVos paiements : %(link)s"
                 )
                 % names,
-                None,
-                recipients,
             )
+
+
+def _send(recipients: list[str], subject: str, body: str) -> None:
+    try:
+        send_mail(subject, body, None, recipients)
+    except Exception:
+        logger.exception("payout carried: e-mail to %s failed", recipients)

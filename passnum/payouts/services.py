@@ -206,7 +206,8 @@ def _pay(*, run: PayoutRun, actor: User, totals: list[tuple]) -> None:
         from passnum.payouts.notifications import notify_carried
 
         run_id = run.pk
-        transaction.on_commit(lambda: notify_carried(run_id=run_id))
+        # robust: a failing mail server is logged, never turns the committed run into a 500
+        transaction.on_commit(lambda: notify_carried(run_id=run_id), robust=True)
     if not paid:
         return
     references = [
@@ -326,7 +327,14 @@ def mark_run_executed(
     """Finance staff record that the run's SEPA file was sent to the bank: the run and its
     pending transfers are executed."""
     acting.require_kind(OrganisationKind.OPERATOR)
-    executed_on = executed_on or timezone.localdate()
+    today = timezone.localdate()
+    executed_on = executed_on or today
+    prepared_on = timezone.localdate(run.created_at)
+    if not prepared_on <= executed_on <= today:
+        raise InvalidInput(
+            _("La date d'exécution est comprise entre le %(first)s (préparation) et aujourd'hui."),
+            first=prepared_on.strftime("%d/%m/%Y"),
+        )
     with transaction.atomic():
         locked = PayoutRun.objects.select_for_update().get(pk=run.pk)
         check_transition(

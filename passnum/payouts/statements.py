@@ -19,12 +19,12 @@ from typing import Any, TextIO
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from passnum.catalogue.models import Service
 from passnum.core.money import format_euros
+from passnum.orders.documents.rendering import render_pdf
 from passnum.payouts.models import PayoutLine, PayoutRun, PayoutTransfer
 from passnum.places.models import Place
 from passnum.redemptions.models import Redemption
@@ -297,14 +297,7 @@ def render_statement_pdf(transfer: PayoutTransfer) -> bytes:
                 "fund": format_euros(transfer.fund_cents),
             },
         }
-        html = render_to_string("payouts/statement.html", context)
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    pdf = HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
-    assert pdf is not None
-    return pdf
+        return render_pdf("payouts/statement.html", context)
 
 
 def _mask(iban: str) -> str:

@@ -183,7 +183,7 @@ def anomaly_detail(
         anomaly = found_anomalies.anomaly_for(
             acting=acting, kind=KINDS[kind], subject_id=subject_id, day=on
         )
-    except (KeyError, ValueError, NotFound) as exc:
+    except (KeyError, ValueError, OverflowError, NotFound) as exc:  # 9999-12-31 overflows
         raise Http404 from exc
     scans = list(found_anomalies.scans_behind(anomaly)[: SCANS_SHOWN + 1])
     refused = anomaly.kind in (AnomalyKind.PLACE_REFUSALS, AnomalyKind.MEMBER_REFUSALS)

@@ -19,6 +19,7 @@ from passnum.accounts.selectors import Acting
 from passnum.core import charts
 from passnum.core.exceptions import NotFound
 from passnum.core.money import format_euros
+from passnum.core.text import ascii_int
 from passnum.dashboards import selectors
 from passnum.dashboards.exports import csv_response, xlsx_response
 from passnum.dashboards.tables import Kind, Table, format_cell
@@ -43,8 +44,7 @@ def _scoped(selector, **kwargs):  # type: ignore[no-untyped-def]
 
 
 def _sponsor_id(request: HttpRequest) -> int | None:
-    value = request.GET.get("commanditaire", "").strip()
-    return int(value) if value.isdigit() and len(value) < 16 else None
+    return ascii_int(request.GET.get("commanditaire", ""))
 
 
 def _with_charts(tables: list[Table]) -> list[dict[str, object]]:

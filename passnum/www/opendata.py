@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from passnum.core.exceptions import NotFound
 from passnum.dashboards import opendata
 from passnum.dashboards.enums import OpenDataLevel
-from passnum.dashboards.exports import CSV_TYPE
+from passnum.dashboards.exports import CSV_TYPE, Echo
 
 # File name → level of the files of every territory (or funder) of a level.
 ALL_OF = {
@@ -32,11 +32,6 @@ ONE_OF = {
     "financeur": OpenDataLevel.FUNDER,
 }
 COLUMNS = ["level", "code", "name", "month", *opendata.PUBLISHED, "secret"]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def _licensed(response: HttpResponse | StreamingHttpResponse) -> Any:
@@ -63,7 +58,7 @@ def _rows(level: str, code: str | None) -> Iterator[dict[str, Any]]:
 
 
 def _csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield writer.writerow(COLUMNS)
     for row in rows:
         values = {**row, "secret": " ".join(row["secret"])}

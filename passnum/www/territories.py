@@ -15,6 +15,7 @@ from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.selectors import Acting
 from passnum.core.exceptions import NotFound
 from passnum.core.money import format_euros
+from passnum.core.text import ascii_int
 from passnum.dashboards.tables import Kind, format_cell
 from passnum.dashboards.territories import Filters, TerritoryDashboard, territory_dashboard
 from passnum.www.dashboards import FORMATS, _export, _export_base, _with_charts
@@ -26,9 +27,9 @@ territory_page = acting_as(OrganisationKind.HUB, OrganisationKind.OPERATOR)
 def _month(value: str) -> datetime.date | None:
     """`AAAA-MM` (an `<input type="month">`) → its first day; None when empty or invalid."""
     value = value.strip()
-    if len(value) != 7 or value[4] != "-" or not (value[:4] + value[5:]).isdigit():
+    year, month = ascii_int(value[:4]), ascii_int(value[5:])
+    if len(value) != 7 or value[4] != "-" or year is None or month is None:
         return None
-    year, month = int(value[:4]), int(value[5:])
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         return None
     return datetime.date(year, month, 1)
@@ -39,7 +40,7 @@ def _filters(query: QueryDict) -> Filters:
     sponsor = query.get("financeur", "").strip()
     return Filters(
         departement=departement,
-        sponsor_id=int(sponsor) if sponsor.isdigit() and len(sponsor) < 16 else None,
+        sponsor_id=ascii_int(sponsor),
         start=_month(query.get("du", "")),
         end=_month(query.get("au", "")),
     )

@@ -195,18 +195,21 @@ def test_running_again_the_same_day_does_nothing(sponsor, operator):
     assert check_ledger() == []
 
 
-def test_a_missed_month_is_caught_up_without_late_alerts(sponsor, operator):
+def test_a_missed_month_is_caught_up_without_late_alerts(
+    sponsor, operator, django_capture_on_commit_callbacks
+):
     """The worker was down from J-31 to J+40: every step is done at once, in order, and the
     alerts that no longer make sense are recorded as skipped, not sent."""
     order = make_order(sponsor=sponsor, operator=operator, valid_until=datetime.date(2027, 6, 30))
-    with at(datetime.date(2027, 8, 9)):
+    with at(datetime.date(2027, 8, 9)), django_capture_on_commit_callbacks(execute=True):
         run = run_timeline(acting=system_acting())
     assert run.total == 5
     done = steps_of(order)
     assert done[Milestone.ALERTED].details == {"skipped": True}
     assert done[Milestone.CONFIRMATION_ASKED].details == {"skipped": True}
     assert done[Milestone.CREDITED].details["passes"] == 10
-    assert len(mail.outbox) == 0  # on_commit not run here; the skipped ones never queue one
+    # The skipped alert and request to confirm send nothing: one e-mail, the closing one.
+    assert [message.subject for message in mail.outbox] == [f"Commande {order.reference} : clôture"]
 
 
 def test_an_order_paid_after_its_expiry_is_credited_then(sponsor, operator):
@@ -228,6 +231,7 @@ def test_an_order_paid_after_its_expiry_is_credited_then(sponsor, operator):
 
 def test_confirmation_rules(sponsor, operator):
     order = make_order(sponsor=sponsor, operator=operator, valid_until=datetime.date(2027, 6, 30))
+    late = make_order(sponsor=sponsor, operator=operator, valid_until=datetime.date(2027, 6, 30))
     with at(datetime.date(2027, 6, 1)):
         assert end_alert(order) == "soon"
         with pytest.raises(ConfirmationRefused):
@@ -241,6 +245,8 @@ def test_confirmation_rules(sponsor, operator):
         assert end_alert(order) == "ended"
     with at(datetime.date(2027, 8, 1)):
         assert end_alert(order) == ""
+        with pytest.raises(ConfirmationRefused):  # its passes expired: too late to confirm
+            confirm_order_end(acting=sponsor, order=late)
 
 
 def test_another_sponsor_cannot_confirm(sponsor, operator):
@@ -338,3 +344,15 @@ def test_no_alert_for_an_order_whose_passes_are_all_used(sponsor, operator, prov
     done = steps_of(order)
     assert done[Milestone.ALERTED].details == {"skipped": True}
     assert done[Milestone.CONFIRMATION_ASKED].details == {"skipped": True}
+
+
+def test_a_failing_mail_server_never_stops_the_timeline(
+    sponsor, operator, settings, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = {"default": {"BACKEND": "tests.failing_mail.FailingBackend"}}
+    first = make_order(sponsor=sponsor, operator=operator, valid_until=datetime.date(2027, 6, 30))
+    second = make_order(sponsor=sponsor, operator=operator, valid_until=datetime.date(2027, 6, 30))
+    with at(datetime.date(2027, 6, 2)), django_capture_on_commit_callbacks(execute=True):
+        run = run_timeline(acting=system_acting())
+    assert run.done[Milestone.ALERTED] == 2 and run.failed == []
+    assert set(steps_of(first)) == set(steps_of(second)) == {Milestone.ALERTED}

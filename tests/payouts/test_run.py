@@ -276,3 +276,13 @@ def test_a_carried_provider_is_told_why_by_mail_and_on_its_page(
     assert "Aucune coordonnée bancaire enregistrée" in message.body
     page = logged_in(provider).get(reverse("payouts:mine")).text
     assert 'id="carried-alert"' in page and "Aucune coordonnée bancaire enregistrée" in page
+
+
+def test_a_failing_mail_server_never_fails_the_committed_run(
+    provider, place, paid_order, operator, settings, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = {"default": {"BACKEND": "tests.failing_mail.FailingBackend"}}
+    redeem_at(provider, place, passes_of(paid_order)[:1], at(2026, 11, 5))
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = run(operator)
+    assert CarriedProvider.objects.filter(run=outcome.run).count() == 1

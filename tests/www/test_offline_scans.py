@@ -145,6 +145,20 @@ def test_bad_sendings_are_refused_whole(client, place, service, passes):
     assert sync(client, place, [naive]).status_code == 400
     short_key = queued(passes[0], service, key="abc")
     assert sync(client, place, [short_key]).status_code == 400
+    for when in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00"):
+        far = queued(passes[0], service)
+        far["scanned_at"] = when
+        assert sync(client, place, [far]).status_code == 400
+    for bad in ("AB\x00CD", "AB\ud800CD"):
+        hostile = queued(passes[0], service)
+        hostile["qr"] = hostile["qr"].replace("/p/", f"/p/{bad}")
+        assert sync(client, place, [hostile]).status_code == 400
+    nested = client.post(
+        reverse("scan:offline_sync", args=[place.pk]),
+        "[" * 100_000,
+        content_type="application/json",
+    )
+    assert nested.status_code == 400
     assert not OfflineScan.objects.exists()
     assert status(passes[0]) == PassStatus.ACTIVE
 

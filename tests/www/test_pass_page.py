@@ -123,17 +123,17 @@ def test_nothing_personal_is_shown(sponsor, operator, order, provider, place):
 
 
 @pytest.mark.parametrize(
-    ("code", "message"),
+    ("code", "status", "message"),
     [
-        ("ABC", "Ce code n'est pas lisible"),
-        ("IIIII-IIIII-IIIII", "Ce code n'est pas lisible"),
-        ("%00%00", "Ce code n'est pas lisible"),
+        ("ABC", 404, "Ce code n'est pas lisible"),
+        ("IIIII-IIIII-IIIII", 404, "Ce code n'est pas lisible"),
+        ("%00%00", 400, None),  # refused before the view (core request hygiene)
     ],
 )
-def test_unreadable_codes(code, message):
+def test_unreadable_codes(code, status, message):
     response = Client().get(f"/p/{code}")
-    assert response.status_code in (400, 404)
-    if response.status_code == 404:
+    assert response.status_code == status
+    if message:
         assert message in unescape(response.text)
 
 
@@ -178,4 +178,4 @@ def test_in_english(order):
     client = Client(headers={"accept-language": "en"})
     client.cookies["django_language"] = "en"
     text = page(passes_of(order)[0].code, client).text
-    assert "This pass can be used" in text or "can be used" in text
+    assert "This pass can be used until" in text

@@ -216,6 +216,8 @@ def test_marking_a_run_executed_asks_to_confirm_and_happens_once(run, operator):
     future = timezone.localdate() + datetime.timedelta(days=1)
     refused = client.post(url("execute", run.pk), {"executed_on": future.isoformat()})
     assert refused.status_code == 400
+    before = client.post(url("execute", run.pk), {"executed_on": "0001-01-01"}, follow=True)
+    assert "préparation" in text_of(before)  # not before the run was prepared
     run.refresh_from_db()
     assert run.status == RunStatus.PREPARED
 

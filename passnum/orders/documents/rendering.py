@@ -85,7 +85,7 @@ def render_quote(order: Order) -> bytes:
             "booklet_count": order.booklet_count,
             "rules": usage_rules(order),
         }
-        return _pdf("orders/documents/quote.html", context)
+        return render_pdf("orders/documents/quote.html", context)
 
 
 def render_invoice(invoice: Invoice) -> bytes:
@@ -93,7 +93,7 @@ def render_invoice(invoice: Invoice) -> bytes:
     if invoice.kind != InvoiceKind.INVOICE:
         raise ValueError(f"{invoice.number} is not an invoice")
     with translation.override(DOCUMENT_LANGUAGE):
-        return _pdf("orders/documents/invoice.html", _document_context(invoice))
+        return render_pdf("orders/documents/invoice.html", _document_context(invoice))
 
 
 def render_credit_note(invoice: Invoice) -> bytes:
@@ -106,7 +106,7 @@ def render_credit_note(invoice: Invoice) -> bytes:
         assert corrected is not None  # a database constraint: a credit note corrects an invoice
         context["corrected"] = corrected
         context["corrected_on"] = timezone.localdate(corrected.issued_at)
-        return _pdf("orders/documents/credit_note.html", context)
+        return render_pdf("orders/documents/credit_note.html", context)
 
 
 def _document_context(invoice: Invoice) -> dict[str, Any]:
@@ -197,7 +197,8 @@ def usage_rules(order: Order) -> list[tuple[str, str]]:
     ]
 
 
-def _pdf(template: str, context: dict[str, Any]) -> bytes:
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    """A template rendered to PDF by WeasyPrint, fetching nothing but `data:` URLs."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 

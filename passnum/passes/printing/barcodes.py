@@ -14,10 +14,12 @@ That is 5 times faster than finding the runs with a regular expression (0.1 ms a
 """
 
 import functools
+import re
 from dataclasses import dataclass
 from operator import getitem
 
 import zxingcpp
+from django.utils.safestring import mark_safe
 
 _ONE_IF_DARK = bytes([1] + [0] * 255)  # zxing-cpp images: 0x00 dark, 0xff light
 
@@ -80,3 +82,21 @@ def _operators(rows: int, columns: int) -> tuple[tuple[str, str, str, str], ...]
             ends = f"{columns} {y} {x - columns} 1 re\n"
             table.append(("", starts, ends, ""))
     return tuple(table)
+
+
+def qr_svg(text: str, *, size: int = 176) -> str:
+    """A QR code of `text` as an inline SVG element, `size` CSS pixels wide, hidden from screen
+    readers (the link beside it says the same)."""
+    svg = zxingcpp.create_barcode(text, zxingcpp.QRCode, ec_level="M").to_svg(add_quiet_zones=True)
+    svg = svg[svg.index("<svg") :]  # the element alone: no XML declaration nor doctype inline
+    found = re.match(r'<svg width="(\d+)" height="(\d+)"', svg)
+    if found:
+        width, height = found.groups()
+        svg = svg.replace(
+            found.group(0),
+            f'<svg viewBox="0 0 {width} {height}" width="{size}" height="{size}" '
+            'aria-hidden="true" focusable="false" shape-rendering="crispEdges"',
+            1,
+        )
+    svg = svg.replace(' id="barcode"', "")
+    return mark_safe(svg)  # noqa: S308 (made by zxing from our own URL)

@@ -30,9 +30,9 @@ from passnum.accounts.enums import OrganisationKind
 from passnum.badges import credential, selectors, services
 from passnum.badges.models import Badge
 from passnum.core.exceptions import DomainError
+from passnum.passes.printing.barcodes import qr_svg
 from passnum.redemptions.models import Redemption
 from passnum.www.distribution.common import acting_as, page_of, scoped
-from passnum.www.templatetags.feedback_tags import qr_svg
 
 PROVIDER = OrganisationKind.PROVIDER
 MANAGERS = (OrganisationKind.PROVIDER, OrganisationKind.OPERATOR)

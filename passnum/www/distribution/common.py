@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from passnum.accounts.enums import MemberRole, OrganisationKind
 from passnum.accounts.selectors import Acting
 from passnum.core import exceptions as domain
+from passnum.core.text import ascii_int
 from passnum.www.acting import current_acting
 
 PAGE_SIZE = 50
@@ -44,8 +45,7 @@ def page_of(request: HttpRequest, items: Any, *, count: int | None = None) -> Pa
 
 
 def int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) < 16 else None
+    return ascii_int(request.GET.get(name, ""))
 
 
 def by_state(counts: dict[str, int]) -> list[tuple[str, Any, int]]:

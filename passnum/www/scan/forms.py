@@ -2,7 +2,6 @@
 handheld scanner types a code then Enter, so it fills the same field). The page's script only
 fills the same fields from its list of checked passes."""
 
-import re
 import uuid
 from typing import Any
 
@@ -14,10 +13,9 @@ from django.utils.translation import ngettext
 
 from passnum.core.money import format_euros
 from passnum.places.models import ServiceOffer
+from passnum.redemptions.offline import split_qr
 from passnum.www.qualification.forms import DsfrForm
 
-# A pass's QR code holds the address of its page, SITE_URL/p/<code>: the code follows "/p/".
-_PASS_URL = re.compile(r"/p/([^/?#\s]+)/?(?:[?#]\S*)?\s*$")
 # Room for the longest list the redemption accepts, each code a full pass URL.
 MAX_CODES_TEXT = 20_000
 
@@ -31,9 +29,7 @@ def new_idempotency_key() -> str:
 def code_from_scan(text: str) -> str:
     """What a person typed or a reader sent, as a pass code: the code itself, or the one in a
     pass's URL (the QR code). Normalising and checking it is the redemption rules' job."""
-    text = text.strip()
-    found = _PASS_URL.search(text)
-    return found.group(1) if found else text
+    return split_qr(text)[0]  # one reading of a pass's address, online and offline
 
 
 def codes_in(text: str) -> list[str]:

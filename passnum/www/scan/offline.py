@@ -32,6 +32,7 @@ from passnum.accounts.enums import OrganisationKind
 from passnum.accounts.selectors import Acting
 from passnum.core import signing
 from passnum.core.money import format_euros
+from passnum.core.text import has_forbidden_characters
 from passnum.passes import codes as pass_codes
 from passnum.places.models import Place
 from passnum.places.selectors import place_for_redemption, place_of
@@ -180,11 +181,14 @@ def _parsed(item: Any) -> offline.QueuedScan | None:
         return None
     if not KEY.match(key) or len(service) > 50 or not qr or len(qr) > MAX_QR_LENGTH:
         return None
+    if has_forbidden_characters(qr) or has_forbidden_characters(service):
+        return None  # NUL, lone surrogates…: the database would fail on them
     try:
         scanned_at = datetime.datetime.fromisoformat(when)
-    except ValueError:
-        return None
-    if timezone.is_naive(scanned_at):
+        if timezone.is_naive(scanned_at):
+            return None
+        timezone.localtime(scanned_at)  # year 1 or 9999 with an offset overflows
+    except (ValueError, OverflowError):
         return None
     return offline.QueuedScan(key=key, service_code=service, qr=qr, scanned_at=scanned_at)
 
@@ -199,7 +203,7 @@ def offline_sync(request: HttpRequest, place_id: int) -> JsonResponse:
     try:
         body = json.loads(request.body)
         items = body["scans"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # "[[[[…" nests too deep
         items = None
     if not isinstance(items, list) or len(items) > offline.MAX_SCANS_PER_SYNC:
         return JsonResponse(
